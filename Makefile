@@ -1,0 +1,47 @@
+# synmon: the two commands that matter are `make demo` and `make test`.
+# Every target installs what it needs from a clean clone (Debian packages, the venv, the dbt manifest).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SYNMON := $(VENV)/bin/synmon
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+.PHONY: demo test ui bench lint fmt install system-deps clean
+
+$(STAMP): pyproject.toml requirements.lock scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	bash scripts/system-deps.sh
+
+demo: $(STAMP)
+	$(SYNMON) demo
+
+test: $(STAMP)
+	bash scripts/system-deps.sh --test
+	$(PY) -m pytest -q
+
+ui: $(STAMP)
+	$(SYNMON) ui
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf data/landing data/lake data/warehouse.duckdb* data/reports data/notifications data/ops.sqlite* dbt_project/target

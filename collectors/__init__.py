@@ -1,0 +1,1 @@
+"""What feeds the landing zone: the platform simulator and (later) Fluent Bit config rendering."""

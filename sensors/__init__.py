@@ -1,0 +1,1 @@
+"""Dagster sensors (landing, alerts) and the pure decision logic, channels and ops store behind them."""
