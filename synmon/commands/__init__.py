@@ -5,7 +5,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "generate",
     "ingest",
+    "quarantine",
     "sql",
     "report",
+    "forecast",
+    "anomalies",
+    "fluentbit",
     "ui",
 )
