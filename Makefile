@@ -5,7 +5,6 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SYNMON := $(VENV)/bin/synmon
 STAMP := $(VENV)/.installed
-export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
 .PHONY: demo test ui bench lint fmt install system-deps clean
 
