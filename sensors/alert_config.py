@@ -1,0 +1,267 @@
+"""The alert rules file, config/alerts.yaml: its schema, loading and validation.
+
+Every error names the file, the key path (`groups[0].rules[1].threshold`) and what was expected,
+so a typo never reaches the sensor. Durations are Prometheus strings (`90s`, `10m`, `1h30m`);
+filters are Prometheus label matchers (`endpoint=~"/v1/.*"`). Dagster-free: the CLI and the sensor
+share it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+LABEL_COLUMNS = ("component", "endpoint", "method", "domain", "host", "status")
+NUMERIC_FIELDS = ("latency_ms", "tokens_in", "tokens_out", "cost_usd")
+STREAMS = ("requests",)
+SEVERITIES = ("critical", "high", "warning", "info")
+COMPARISONS = (">", ">=", "<", "<=", "==", "!=")
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_MATCHER = re.compile(r'^\s*([a-z_]+)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*$')
+_AGGREGATION = re.compile(r"^(count|rate|avg|min|max|sum|error_rate|p(\d{1,2}(?:\.\d+)?))$")
+
+
+class AlertConfigError(ValueError):
+    """A config file that does not validate; the message lists file, key path and expectation."""
+
+
+def parse_duration(raw: Any) -> int:
+    """Seconds in a Prometheus duration string (`1h30m`), or in a bare non-negative integer."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
+        return raw
+    match = _DURATION.match(str(raw).strip()) if isinstance(raw, str) else None
+    if not match or not any(match.groups()):
+        raise ValueError(f"a duration such as 30s, 10m, 1h30m (got {raw!r})")
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration)]
+
+
+class Matcher(BaseModel):
+    """One label matcher: `label op "value"` with op one of =, !=, =~, !~ (regex fully anchored)."""
+
+    label: str
+    op: Literal["=", "!=", "=~", "!~"]
+    value: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw
+        match = _MATCHER.match(raw)
+        if not match:
+            raise ValueError('a matcher such as component="api_gateway" or endpoint=~"/v1/.*"')
+        label, op, value = match.groups()
+        return {"label": label, "op": op, "value": value.replace('\\"', '"')}
+
+    @model_validator(mode="after")
+    def _check(self) -> Matcher:
+        if self.label not in LABEL_COLUMNS:
+            raise ValueError(f"a label among {', '.join(LABEL_COLUMNS)} (got {self.label!r})")
+        if self.op in ("=~", "!~"):
+            try:
+                re.compile(self.value)
+            except re.error as exc:
+                raise ValueError(f"a valid regular expression ({exc})") from None
+        return self
+
+
+class Expr(BaseModel):
+    """What a rule measures: an aggregation of one stream over a sliding window, per label set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stream: Literal["requests"] = "requests"
+    aggregation: str
+    field: str = "latency_ms"
+    window: Duration
+    by: list[str] = Field(default_factory=list)
+    filters: list[Matcher] = Field(default_factory=list)
+
+    @field_validator("aggregation")
+    @classmethod
+    def _aggregation(cls, value: str) -> str:
+        if not _AGGREGATION.match(value):
+            raise ValueError("one of count, rate, avg, min, max, sum, error_rate, p50..p99")
+        return value
+
+    @field_validator("field")
+    @classmethod
+    def _field(cls, value: str) -> str:
+        if value not in NUMERIC_FIELDS:
+            raise ValueError(f"one of {', '.join(NUMERIC_FIELDS)}")
+        return value
+
+    @field_validator("by")
+    @classmethod
+    def _by(cls, value: list[str]) -> list[str]:
+        bad = [label for label in value if label not in LABEL_COLUMNS]
+        if bad:
+            raise ValueError(f"labels among {', '.join(LABEL_COLUMNS)} (not {', '.join(bad)})")
+        return value
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("a positive duration")
+        return value
+
+    @property
+    def quantile(self) -> float | None:
+        """The quantile (0..1) of a pNN aggregation, else None."""
+        match = _AGGREGATION.match(self.aggregation)
+        return float(match.group(2)) / 100 if match and match.group(2) else None
+
+
+class Rule(BaseModel):
+    """One alerting rule: expression, comparison, timing, and what its alerts carry."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    expr: Expr
+    comparison: Literal[">", ">=", "<", "<=", "==", "!="]
+    threshold: float
+    min_requests: int = Field(default=1, ge=1)
+    for_: Duration = Field(default=0, alias="for")
+    keep_firing_for: Duration = 0
+    no_data: Literal["ok", "keep_state"] = "ok"
+    severity: Literal["critical", "high", "warning", "info"]
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("annotations")
+    @classmethod
+    def _templates_compile(cls, value: dict[str, str]) -> dict[str, str]:
+        env = SandboxedEnvironment()
+        for key, text in value.items():
+            try:
+                env.parse(text)
+            except TemplateSyntaxError as exc:
+                raise ValueError(f"templates that parse ({key}: {exc.message})") from None
+        return value
+
+
+class Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    rules: list[Rule]
+
+
+class Evaluation(BaseModel):
+    """How often rules are evaluated (in data time) and how much landing data one tick may read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interval: Duration = Field(default=60, gt=0)
+    max_tick_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+
+
+class AlertsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    evaluation: Evaluation = Field(default_factory=Evaluation)
+    groups: list[Group]
+
+    @property
+    def rules(self) -> list[Rule]:
+        return [rule for group in self.groups for rule in group.rules]
+
+    @property
+    def max_window(self) -> int:
+        return max((rule.expr.window for rule in self.rules), default=0)
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not part.startswith(("function-", "value_error")):
+            path += f".{part}" if path else part
+    return path or "(top level)"
+
+
+def _cross_checks(config: AlertsConfig) -> list[str]:
+    """Checks that span fields: unique rule names, durations on the evaluation grid."""
+    problems = []
+    step = config.evaluation.interval
+    names: set[str] = set()
+    for g, group in enumerate(config.groups):
+        for r, rule in enumerate(group.rules):
+            where = f"groups[{g}].rules[{r}]"
+            if rule.name in names:
+                problems.append(
+                    f"{where}.name: expected a name no other rule has (got {rule.name!r})"
+                )
+            names.add(rule.name)
+            for key, seconds in (
+                ("expr.window", rule.expr.window),
+                ("for", rule.for_),
+                ("keep_firing_for", rule.keep_firing_for),
+            ):
+                if seconds % step:
+                    problems.append(
+                        f"{where}.{key}: expected a multiple of evaluation.interval ({step}s), "
+                        f"got {seconds}s"
+                    )
+    return problems
+
+
+def _describe(err: Any) -> str:
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if msg.startswith("Input should be "):
+        msg = msg.removeprefix("Input should be ")
+    elif err["type"] == "missing":
+        msg = "a value (the key is required)"
+    elif err["type"] == "extra_forbidden":
+        msg = "no such key (unknown key)"
+    got = err.get("input")
+    if err["type"] != "missing" and isinstance(got, str | int | float | bool) and "got" not in msg:
+        msg += f", got {got!r}"
+    return f"expected {msg}"
+
+
+def parse_alerts_config(data: Any, source: str = "<memory>") -> AlertsConfig:
+    """Validate already-parsed YAML; AlertConfigError lists `source: key.path: expected ...`."""
+    try:
+        config = AlertsConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: {_key_path(e['loc'])}: {_describe(e)}" for e in exc.errors()]
+        raise AlertConfigError("\n".join(lines)) from None
+    problems = _cross_checks(config)
+    if problems:
+        raise AlertConfigError("\n".join(f"{source}: {p}" for p in problems))
+    return config
+
+
+def load_alerts_config(path: str | Path) -> AlertsConfig:
+    """Read and validate an alerts.yaml file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise AlertConfigError(f"{path}: (YAML): expected valid YAML ({exc})") from None
+    except OSError as exc:
+        raise AlertConfigError(f"{path}: (file): expected a readable file ({exc})") from None
+    return parse_alerts_config(data, str(path))
