@@ -1,0 +1,223 @@
+"""Rolling-origin backtests, per-series model choice and the served forecast.
+
+A backtest refits a model at each cutoff on the days up to it and scores the next `horizon` days
+against the actuals there, beside the weekly seasonal-naive forecast from the same cutoff. Model
+choice runs the backtest for every candidate and keeps the one with the lowest mean MAE, so a
+series Prophet cannot beat is served by seasonal naive and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synmon.forecasting.metrics import coverage, mae, mape, wape
+from synmon.forecasting.models import MODELS, NAIVE, future_days, prepare_series
+
+MIN_TRAIN_DAYS = 28
+
+
+@dataclass(frozen=True)
+class CutoffScore:
+    """Errors of one model and of seasonal naive over one cutoff's horizon (original scale)."""
+
+    cutoff: pd.Timestamp
+    days: int
+    accuracy: float
+    mae: float
+    mape: float
+    coverage_80: float
+    naive_accuracy: float
+    naive_mae: float
+    naive_mape: float
+
+    @property
+    def relative_mae(self) -> float:
+        return _ratio(self.mae, self.naive_mae)
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """A model's rolling-origin backtest: one `CutoffScore` per cutoff, averaged by the properties.
+
+    `predictions` holds every scored day: cutoff, ds, y, yhat, yhat_lower, yhat_upper, naive.
+    """
+
+    model: str
+    horizon: int
+    scores: list[CutoffScore]
+    predictions: pd.DataFrame = field(repr=False)
+
+    def _mean(self, name: str) -> float:
+        values = [getattr(s, name) for s in self.scores]
+        return float(np.mean(values)) if values and np.all(np.isfinite(values)) else float("nan")
+
+    @property
+    def accuracy(self) -> float:
+        return self._mean("accuracy")
+
+    @property
+    def mae(self) -> float:
+        return self._mean("mae")
+
+    @property
+    def mape(self) -> float:
+        return self._mean("mape")
+
+    @property
+    def coverage_80(self) -> float:
+        return self._mean("coverage_80")
+
+    @property
+    def naive_accuracy(self) -> float:
+        return self._mean("naive_accuracy")
+
+    @property
+    def naive_mae(self) -> float:
+        return self._mean("naive_mae")
+
+    @property
+    def naive_mape(self) -> float:
+        return self._mean("naive_mape")
+
+    @property
+    def relative_mae(self) -> float:
+        """Mean MAE over mean naive MAE: below 1 exactly when the model wins model choice."""
+        return _ratio(self.mae, self.naive_mae)
+
+    def summary(self) -> dict[str, Any]:
+        """The averages over cutoffs as plain JSON values (NaN becomes None)."""
+        return {
+            "model": self.model,
+            "accuracy": _num(self.accuracy),
+            "mae": _num(self.mae),
+            "mape": _num(self.mape),
+            "relative_mae": _num(self.relative_mae),
+            "coverage_80": _num(self.coverage_80),
+            "naive": {
+                "accuracy": _num(self.naive_accuracy),
+                "mae": _num(self.naive_mae),
+                "mape": _num(self.naive_mape),
+            },
+            "horizon_days": self.horizon,
+            "cutoffs": [s.cutoff.date().isoformat() for s in self.scores],
+        }
+
+
+def _ratio(a: float, b: float) -> float:
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return float("nan")
+    if b == 0:
+        return 1.0 if a == 0 else float("inf")
+    return a / b
+
+
+def _num(x: float) -> float | None:
+    return round(float(x), 6) if np.isfinite(x) else None
+
+
+def cutoff_dates(
+    ds: pd.Series, horizon: int, cutoffs: int, min_train: int = MIN_TRAIN_DAYS
+) -> list[pd.Timestamp]:
+    """Cutoffs ending `horizon` days before the last day and stepping back `horizon` days apart,
+    or closer (Prophet's default is half a horizon) when the history is too short for that; each
+    keeps at least `min_train` days before it. Fewer cutoffs when even a 1-day step does not fit."""
+    if horizon < 1 or cutoffs < 1:
+        raise ValueError("horizon and cutoffs must be at least 1")
+    first, last = ds.min(), ds.max()
+    room = (last - first).days - horizon - min_train
+    if room < 0:
+        need = horizon + min_train + 1
+        raise ValueError(f"a {horizon}-day backtest needs at least {need} days of data")
+    step = horizon if cutoffs == 1 else max(1, min(horizon, room // (cutoffs - 1)))
+    n = min(cutoffs, room // step + 1)
+    end = last - pd.Timedelta(days=horizon)
+    return [end - pd.Timedelta(days=step * k) for k in reversed(range(n))]
+
+
+def backtest(
+    df: pd.DataFrame, horizon: int = 30, cutoffs: int = 3, model: str = "prophet"
+) -> BacktestResult:
+    """Rolling-origin backtest of `model` on a `ds,y` frame (any row order, gaps allowed).
+
+    At each cutoff the model and seasonal naive are fitted on the days up to and including it and
+    scored on the observed days in the `horizon` that follows.
+    """
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose from {sorted(MODELS)}")
+    series = prepare_series(df)
+    if series.empty:
+        raise ValueError("no usable rows: need a date column ds and a numeric column y")
+    scores: list[CutoffScore] = []
+    frames: list[pd.DataFrame] = []
+    for cutoff in cutoff_dates(series["ds"], horizon, cutoffs):
+        train = series[series["ds"] <= cutoff]
+        end = cutoff + pd.Timedelta(days=horizon)
+        test = series[(series["ds"] > cutoff) & (series["ds"] <= end)]
+        if test.empty:
+            continue
+        future = pd.DatetimeIndex(test["ds"])
+        pred = MODELS[model](train, future)
+        naive = MODELS[NAIVE](train, future)
+        y = test["y"].to_numpy()
+        yhat, nhat = pred["yhat"].to_numpy(), naive["yhat"].to_numpy()
+        scores.append(
+            CutoffScore(
+                cutoff=cutoff,
+                days=len(test),
+                accuracy=1 - wape(y, yhat),
+                mae=mae(y, yhat),
+                mape=mape(y, yhat),
+                coverage_80=coverage(y, pred["yhat_lower"], pred["yhat_upper"]),
+                naive_accuracy=1 - wape(y, nhat),
+                naive_mae=mae(y, nhat),
+                naive_mape=mape(y, nhat),
+            )
+        )
+        frames.append(
+            pred.assign(cutoff=cutoff, y=y, naive=nhat)[
+                ["cutoff", "ds", "y", "yhat", "yhat_lower", "yhat_upper", "naive"]
+            ]
+        )
+    if not scores:
+        raise ValueError("no cutoff has observed days in its horizon")
+    return BacktestResult(model, horizon, scores, pd.concat(frames, ignore_index=True))
+
+
+def choose_model(
+    df: pd.DataFrame,
+    horizon: int = 30,
+    cutoffs: int = 3,
+    candidates: tuple[str, ...] = ("prophet", NAIVE),
+) -> tuple[str, dict[str, BacktestResult]]:
+    """Backtest every candidate and pick the lowest mean MAE; ties go to the earlier candidate.
+
+    A candidate that fails to fit (too little data for it, a solver error) is skipped; seasonal
+    naive always fits, so list it last as the fallback.
+    """
+    results: dict[str, BacktestResult] = {}
+    errors: dict[str, str] = {}
+    for name in candidates:
+        try:
+            results[name] = backtest(df, horizon, cutoffs, name)
+        except (RuntimeError, ValueError) as exc:
+            errors[name] = str(exc)
+    if not results:
+        raise ValueError(f"no candidate model could be backtested: {errors}")
+    best = min(results, key=lambda n: float(np.nan_to_num(results[n].mae, nan=np.inf)))
+    return best, results
+
+
+def forecast(df: pd.DataFrame, horizon: int = 30, model: str | None = None) -> pd.DataFrame:
+    """The `horizon` days after the last observed day from `model` fitted on all of `df`, as
+    `ds, yhat, yhat_lower, yhat_upper, model`. Without `model`, the backtest chooses it."""
+    series = prepare_series(df)
+    if series.empty:
+        raise ValueError("no usable rows: need a date column ds and a numeric column y")
+    if model is None:
+        model, _ = choose_model(series, horizon)
+    pred = MODELS[model](series, future_days(series, horizon))
+    return pred.assign(model=model)

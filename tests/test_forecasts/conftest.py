@@ -1,0 +1,18 @@
+"""Constructed daily series for the forecast tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def trend_weekly(days: int, start: str = "2024-01-01", level: float = 1000.0, seed: int = 1):
+    """Daily requests with a growth trend, weekly seasonality and a little noise."""
+    t = np.arange(days)
+    rng = np.random.default_rng(seed)
+    y = (
+        level * (1 + 0.005 * t)
+        + 0.15 * level * np.sin(2 * np.pi * t / 7)
+        + rng.normal(0, 0.02 * level, days)
+    )
+    return pd.DataFrame({"ds": pd.date_range(start, periods=days, freq="D"), "y": y.round()})
