@@ -1,0 +1,101 @@
+"""Ingest speed: synmon's request ingest against bare DuckDB and pandas on the same file.
+
+Generates N request lines (default 2M) in the Fluent Bit `plain` shape with DuckDB, then times, in
+one process: `synmon.ingest.ingest_landing` (typing, validation, quarantine, manifest, partitioned
+Parquet), bare DuckDB `read_json` straight to one Parquet file (the floor), and pandas `read_json`
+then `to_parquet`. Prints rows/s for each and the ratios issue 3 sets goals for (>= 0.8x DuckDB,
+>= 5x pandas). Run: `.venv/bin/python bench/ingest.py [--lines N] [--skip-pandas]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def generate(path: Path, lines: int) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        COPY (
+          SELECT
+            strftime(TIMESTAMP '2026-08-01' + to_milliseconds(i * 1300), '%Y-%m-%dT%H:%M:%S.%gZ')
+              AS ts,
+            'r-' || i AS request_id, md5(i::VARCHAR) AS trace_id,
+            ['api_gateway', 'dspy_optimizer', 'marl_coordinator'][1 + i % 3] AS component,
+            ['/v1/generate', '/v1/validate', '/v1/score'][1 + i % 3 // 2] AS endpoint,
+            'POST' AS method, CASE WHEN i % 97 = 0 THEN 503 ELSE 200 END AS status,
+            round(5 + (hash(i) % 100000) / 100.0, 2) AS latency_ms,
+            'science' AS domain, 'u-' || (i % 5000) AS user_id,
+            (i % 900)::INTEGER AS tokens_in, (i % 1800)::INTEGER AS tokens_out,
+            round((i % 1000) / 100000.0, 5) AS cost_usd, 'api_gateway-0' AS host
+          FROM range({lines}) t(i)
+        ) TO '{path}' (FORMAT json)
+        """
+    )
+
+
+def timed(label: str, rows: int, fn) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    fn()
+    seconds = time.perf_counter() - start
+    rate = rows / seconds
+    print(f"{label:<28} {seconds:8.2f} s {rate:12,.0f} rows/s")
+    return rate
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=2_000_000)
+    parser.add_argument("--skip-pandas", action="store_true")
+    args = parser.parse_args()
+
+    import duckdb
+
+    from synmon.ingest import ingest_landing
+
+    with tempfile.TemporaryDirectory(prefix="synmon-bench-") as tmp:
+        root = Path(tmp)
+        src = root / "landing" / "requests" / "requests-bench.jsonl"
+        src.parent.mkdir(parents=True)
+        generate(src, args.lines)
+        mb = src.stat().st_size / 1e6
+        print(f"{args.lines:,} request lines, {mb:,.0f} MB")
+
+        def synmon() -> None:
+            report = ingest_landing(root / "landing", root / "lake", ["requests"])
+            assert report.streams["requests"].loaded == args.lines, report.to_json()["total"]
+
+        def bare() -> None:
+            duckdb.connect().execute(
+                f"COPY (SELECT * FROM read_json('{src}')) TO '{root / 'bare.parquet'}'"
+                " (FORMAT parquet, COMPRESSION zstd)"
+            )
+
+        def pandas_ingest() -> None:
+            import pandas as pd
+
+            frame = pd.read_json(src, lines=True, convert_dates=["ts"])
+            frame.to_parquet(root / "pandas.parquet")
+
+        ours = timed("synmon ingest", args.lines, synmon)
+        floor = timed("duckdb read_json->parquet", args.lines, bare)
+        print(f"synmon / duckdb: {ours / floor:.2f}x (goal >= 0.8x)")
+        if not args.skip_pandas:
+            slow = timed("pandas read_json->parquet", args.lines, pandas_ingest)
+            print(f"synmon / pandas: {ours / slow:.1f}x (goal >= 5x)")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS of this process: {peak:,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""The bytes of one landing file that are new since the last run.
+
+Owns everything byte-level: opening plain or gzip content (by magic number, not by name), checking
+that the already-consumed prefix is unchanged (sha256), finding the complete lines past the consumed
+offset (a trailing line without its newline waits, except at the end of a finished gzip stream),
+and handing DuckDB a file it can read as one VARCHAR column per line. Clean content is passed as
+is; CRLF becomes LF in a copy; lines DuckDB's reader would choke on (invalid UTF-8, NUL and other
+control bytes, a lone CR) become marker lines `\\x02<reason>\\x02<escaped raw>`, so they are
+quarantined, not lost.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 8 << 20
+BINARY_PROBE = 8192
+MARK = b"\x02"
+_BAD_BYTES = (b"\x00", b"\x01", b"\x02")
+
+
+class Unreadable(Exception):
+    """The file cannot be read at all (binary content, truncated or corrupt gzip)."""
+
+
+@dataclass(frozen=True)
+class NewContent:
+    """The complete lines of a file past its consumed offset, ready for a reader."""
+
+    read_path: Path  # what the line reader opens: the source itself or a prepared copy
+    first_line: int  # 1-based line number of the first new line
+    n_lines: int  # complete new lines (the reader must ignore any line after them)
+    start: int  # content byte offset where the new lines begin
+    end: int  # content byte offset just past the last complete line
+    sha256: str  # of content bytes [0, end)
+    restarted: bool  # the consumed prefix had changed, so the file was read from the start
+    note: str
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_content(path: Path) -> BinaryIO:
+    """The file's content bytes: gunzipped when it starts with the gzip magic number."""
+    return gzip.open(path, "rb") if is_gzip(path) else path.open("rb")  # type: ignore[return-value]
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    try:
+        with open_content(path) as fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
+    except EOFError as exc:
+        raise Unreadable(f"truncated gzip: {exc}") from exc
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise Unreadable(f"corrupt gzip: {exc}") from exc
+
+
+def _clean(block: bytes) -> bool:
+    """Whether DuckDB's line reader can take the block as is (LF endings, UTF-8, no controls)."""
+    if b"\r" in block or any(b in block for b in _BAD_BYTES):
+        return False
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _normalized(block: bytes) -> bytes:
+    """The block as DuckDB must see it: CRLF turned into LF (its reader miscounts mixed endings),
+    anything still unreadable rewritten as marker lines."""
+    if block.count(b"\r") == block.count(b"\r\n"):
+        lf = block.replace(b"\r\n", b"\n")
+        if _clean(lf):
+            return lf
+    return _sanitize(block)
+
+
+def _line_problem(line: bytes) -> str | None:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text (byte {exc.start})"
+    if b"\x00" in line or b"\x01" in line or b"\x02" in line:
+        return "control bytes in line"
+    if b"\r" in line:
+        return "carriage return inside line"
+    return None
+
+
+def _sanitize(block: bytes) -> bytes:
+    out = []
+    for line in block.split(b"\n")[:-1]:
+        line = line.removesuffix(b"\r")
+        problem = _line_problem(line)
+        if problem is None:
+            out.append(line)
+            continue
+        text = line.decode("utf-8", "backslashreplace")[:65536]
+        text = text.replace("\x00", "\\x00").replace("\x01", "\\x01").replace("\x02", "\\x02")
+        text = text.replace("\r", "\\r")
+        out.append(MARK + problem.encode() + MARK + text.encode("utf-8", "surrogatepass"))
+    return b"\n".join(out) + b"\n" if out else b""
+
+
+class _Restart(Exception):
+    """The consumed prefix is gone or different: the file must be read from the start."""
+
+
+def read_new(
+    path: Path,
+    tmp_dir: Path,
+    *,
+    offset: int = 0,
+    lines_before: int = 0,
+    prefix_sha256: str | None = None,
+) -> NewContent:
+    """Hash, count and (when needed) copy the complete lines of `path` past `offset`.
+
+    Raises Unreadable for binary or broken-gzip files. When the prefix [0, offset) no longer
+    matches `prefix_sha256`, the whole file is read again from the start (`restarted`).
+    """
+    compressed = is_gzip(path)
+    try:
+        for sanitize in (False, True):
+            result = _scan(path, tmp_dir, offset, lines_before, prefix_sha256, compressed, sanitize)
+            if result is not None:
+                return result
+    except _Restart as why:
+        for sanitize in (False, True):
+            result = _scan(path, tmp_dir, 0, 0, None, compressed, sanitize)
+            if result is not None:
+                return NewContent(
+                    **{**result.__dict__, "restarted": True, "note": f"{why}; re-read"}
+                )
+    raise AssertionError("unreachable: a sanitizing scan always returns")
+
+
+def _scan(
+    path: Path,
+    tmp_dir: Path,
+    offset: int,
+    lines_before: int,
+    prefix_sha256: str | None,
+    compressed: bool,
+    sanitize: bool,
+) -> NewContent | None:
+    """One pass; returns None when it met a dirty block without a copy to sanitize into."""
+    copy = sanitize or compressed or offset > 0
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    out_path = tmp_dir / f"{path.name}.{offset}.lines"
+    hasher = hashlib.sha256()
+    pos = 0
+    end = offset
+    n_lines = 0
+    pending = b""
+    checked = offset == 0
+    out = out_path.open("wb") if copy else None
+    try:
+        for chunk in _chunks(path):
+            if pos == 0 and offset == 0 and b"\x00" in chunk[:BINARY_PROBE]:
+                raise Unreadable("binary content (NUL bytes in the first 8 KiB)")
+            if not checked:
+                take = chunk[: offset - pos]
+                hasher.update(take)
+                pos += len(take)
+                chunk = chunk[len(take) :]
+                if pos < offset:
+                    continue
+                if hasher.hexdigest() != prefix_sha256:
+                    raise _Restart("content changed before the consumed offset")
+                checked = True
+            data = pending + chunk
+            cut = data.rfind(b"\n") + 1
+            block, pending = data[:cut], data[cut:]
+            pos += len(chunk)
+            if not block:
+                continue
+            hasher.update(block)
+            end += len(block)
+            n_lines += block.count(b"\n")
+            if _clean(block):
+                if out is not None:
+                    out.write(block)
+            elif out is None:
+                return None
+            else:
+                out.write(_normalized(block))
+        if not checked:
+            raise _Restart("file shrank below the consumed offset")
+        if compressed and pending:
+            hasher.update(pending)
+            end += len(pending)
+            n_lines += 1
+            block = pending + b"\n"
+            if out is not None:
+                out.write(block if _clean(block) else _normalized(block))
+    finally:
+        if out is not None:
+            out.close()
+    return NewContent(
+        read_path=out_path if copy else path,
+        first_line=lines_before + 1,
+        n_lines=n_lines,
+        start=offset,
+        end=end,
+        sha256=hasher.hexdigest(),
+        restarted=False,
+        note="",
+    )

@@ -1,0 +1,235 @@
+"""One ingest pass over the landing zone: find what is new, load it, account for every record.
+
+`ingest_landing` walks `landing/<stream>/` for each stream, skips files whose size and mtime match
+their manifest, reads only complete lines past the consumed offset, writes typed Parquet and
+quarantine per byte range, and commits each file's manifest last. One pass holds an exclusive lock
+on the lake so the sensor's run and a CLI run cannot interleave.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from synmon.ingest import lake as lk
+from synmon.ingest.content import NewContent, Unreadable, open_content, read_new
+from synmon.ingest.jsonlines import parse_sql
+from synmon.ingest.prometheus import parse_exposition
+from synmon.ingest.report import FileResult, IngestReport, StreamReport
+from synmon.ingest.schemas import JSON_STREAMS, RAW_LIMIT
+
+DEFAULT_STREAMS: tuple[str, ...] = ("requests", "events", "metrics")
+SUPPORTED_STREAMS: tuple[str, ...] = (*JSON_STREAMS, "metrics")
+METRIC_COLUMNS = {
+    "ts": "TIMESTAMP",
+    "name": "VARCHAR",
+    "type": "VARCHAR",
+    "value": "DOUBLE",
+    "host": "VARCHAR",
+    "component": "VARCHAR",
+    "le": "VARCHAR",
+    "quantile": "VARCHAR",
+    "labels": "VARCHAR",
+    "_source": "VARCHAR",
+    "_line": "BIGINT",
+}
+QUARANTINE_STAGE = {
+    "stream": "VARCHAR",
+    "file": "VARCHAR",
+    "line": "BIGINT",
+    "reason": "VARCHAR",
+    "raw": "VARCHAR",
+}
+
+
+def landing_files(landing: Path, stream: str) -> list[Path]:
+    """Every regular, non-hidden file under `landing/<stream>/`, sorted."""
+    root = landing / stream
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
+    return sorted(found)
+
+
+@contextmanager
+def _locked(lake: Path) -> Iterator[None]:
+    lock_path = lake / lk.MANIFEST_DIR / ".ingest.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _connect(lake: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"SET temp_directory = '{lake / lk.TMP_DIR / 'duckdb'}'")
+    con.execute("SET memory_limit = '1500MB'")
+    return con
+
+
+def ingest_landing(landing: Path, lake: Path, streams: Sequence[str] | None = None) -> IngestReport:
+    """Ingest everything new in `landing/<stream>/` into the lake; see docs/architecture.md."""
+    landing, lake = Path(landing), Path(lake)
+    names = tuple(streams) if streams else DEFAULT_STREAMS
+    unknown = [s for s in names if s not in SUPPORTED_STREAMS]
+    if unknown:
+        raise ValueError(f"unsupported streams {unknown}; supported: {list(SUPPORTED_STREAMS)}")
+    report = IngestReport({s: StreamReport() for s in names})
+    lake.mkdir(parents=True, exist_ok=True)
+    with _locked(lake):
+        # Scratch files of a killed run: nobody else writes here while we hold the lock.
+        shutil.rmtree(lake / lk.TMP_DIR, ignore_errors=True)
+        run_tmp = lake / lk.TMP_DIR / f"run-{os.getpid()}"
+        con = _connect(lake)
+        try:
+            for stream in names:
+                for path in landing_files(landing, stream):
+                    _ingest_file(con, landing, lake, stream, path, report.streams[stream], run_tmp)
+        finally:
+            con.close()
+            shutil.rmtree(run_tmp, ignore_errors=True)
+    return report
+
+
+def _ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    lake: Path,
+    stream: str,
+    path: Path,
+    out: StreamReport,
+    run_tmp: Path,
+) -> None:
+    rel = path.relative_to(landing).as_posix()
+    within = path.relative_to(landing / stream).as_posix()
+    base_slug = lk.source_slug(within)
+    man = lk.load_manifest(lake, stream, base_slug, rel)
+    st = path.stat()
+    if st.st_size == man.size and st.st_mtime_ns == man.mtime_ns:
+        return
+    result = FileResult()
+    out.per_file[rel] = result
+    try:
+        content = read_new(
+            path,
+            run_tmp,
+            offset=man.bytes_consumed,
+            lines_before=man.lines_consumed,
+            prefix_sha256=man.sha256 or None,
+        )
+    except (Unreadable, OSError) as exc:
+        result.error = str(exc)
+        man.error, man.size, man.mtime_ns = result.error, st.st_size, st.st_mtime_ns
+        man.note = f"unreadable: {exc}"
+        lk.save_manifest(lake, base_slug, man)
+        return
+    if content.restarted:
+        man.generation += 1
+        man.history.append(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {content.note}")
+        result.note = content.note
+    slug = base_slug if man.generation == 0 else f"{base_slug}.g{man.generation}"
+    dataset = "metrics" if stream == "metrics" else JSON_STREAMS[stream].dataset
+    lk.remove_uncommitted(lake, dataset, stream, slug, content.start)
+    name = f"{slug}-{content.start}-{content.end}"
+    if content.n_lines:
+        if stream == "metrics":
+            _load_metrics(con, path, content, rel, lake, name, result, out)
+        else:
+            _load_json(con, stream, content, rel, lake, name, result, out)
+    man.sha256, man.bytes_consumed = content.sha256, content.end
+    man.lines_consumed = content.first_line - 1 + content.n_lines
+    man.records_in += result.records_in
+    man.loaded += result.loaded
+    man.quarantined += result.quarantined
+    man.size, man.mtime_ns, man.error = st.st_size, st.st_mtime_ns, None
+    man.note = content.note or man.note
+    lk.save_manifest(lake, base_slug, man)
+    if content.read_path != path:
+        content.read_path.unlink(missing_ok=True)
+
+
+def _load_json(
+    con: duckdb.DuckDBPyConnection,
+    stream: str,
+    content: NewContent,
+    rel: str,
+    lake: Path,
+    name: str,
+    result: FileResult,
+    out: StreamReport,
+) -> None:
+    spec = JSON_STREAMS[stream]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {parse_sql(spec, content, rel, now)}")
+    good, bad = con.execute(
+        "SELECT count(*) FILTER (_reason IS NULL), count(*) FILTER (_reason IS NOT NULL)"
+        " FROM parsed"
+    ).fetchone() or (0, 0)
+    columns = ", ".join(f'"{f.name}"' for f in spec.fields)
+    if good:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW parsed_good AS"
+            f" SELECT {columns}, _source, _line FROM parsed WHERE _reason IS NULL"
+        )
+        written = lk.write_partitions(con, "parsed_good", lake, spec.dataset, name)
+        out.partitions.update(written)
+    if bad:
+        lk.write_quarantine(
+            con,
+            f"SELECT '{stream}' AS stream, _source AS file, _line AS line, _reason AS reason,"
+            " _raw AS raw, now()::TIMESTAMP AS ingested_at FROM parsed"
+            " WHERE _reason IS NOT NULL ORDER BY _line",
+            lake,
+            stream,
+            name,
+        )
+    con.execute("DROP TABLE parsed")
+    result.records_in, result.loaded, result.quarantined = good + bad, good, bad
+
+
+def _load_metrics(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    content: NewContent,
+    rel: str,
+    lake: Path,
+    name: str,
+    result: FileResult,
+    out: StreamReport,
+) -> None:
+    # The whole page up to the consumed end, so `# TYPE` lines above the new samples still type
+    # them and line numbers stay absolute; only samples on new lines are kept.
+    with open_content(path) as fh:
+        text = fh.read(content.end).decode("utf-8", "replace")
+    scrape = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    rows, rejects, records_in = parse_exposition(
+        text, rel, content.first_line, scrape, datetime.now(UTC)
+    )
+    if rows:
+        relation = lk.stage_rows(
+            ({**asdict(r), "value": repr(r.value)} for r in rows), METRIC_COLUMNS, lake
+        )
+        out.partitions.update(lk.write_partitions(con, relation, lake, "metrics", name))
+    if rejects:
+        bad = (
+            {"stream": "metrics", "file": rel, "line": n, "reason": why, "raw": raw[:RAW_LIMIT]}
+            for n, why, raw in rejects
+        )
+        relation = lk.stage_rows(bad, QUARANTINE_STAGE, lake)
+        sql = f"SELECT *, now()::TIMESTAMP AS ingested_at FROM {relation} ORDER BY line"
+        lk.write_quarantine(con, sql, lake, "metrics", name)
+    result.records_in, result.loaded, result.quarantined = records_in, len(rows), len(rejects)

@@ -1,0 +1,162 @@
+"""Writing the lake: date-partitioned Parquet, quarantine files and per-file manifests.
+
+Every output of a source file's byte range is named `<source-slug>-<start>-<end>.parquet`,
+written under `_tmp/` and renamed into place, and the manifest is replaced last. Outputs of a slug
+that start at or past the manifest's consumed offset belong to a run that died before its
+manifest; they are removed before the range is written again, so a killed run re-run gives the
+same lake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+TMP_DIR = "_tmp"
+QUARANTINE_DIR = "_quarantine"
+MANIFEST_DIR = "_manifest"
+
+
+@dataclass
+class Manifest:
+    """What has been consumed of one landing file (cumulative over runs)."""
+
+    path: str
+    stream: str
+    sha256: str = ""
+    bytes_consumed: int = 0
+    lines_consumed: int = 0
+    records_in: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    updated_at: str = ""
+    note: str = ""
+    size: int = -1
+    mtime_ns: int = -1
+    generation: int = 0
+    error: str | None = None
+    history: list[str] = field(default_factory=list)
+
+
+def source_slug(relpath: str) -> str:
+    """A file-name-safe, collision-free name for a landing path (relative to its stream dir)."""
+    safe = re.sub(r"[^A-Za-z0-9._]+", "_", relpath).strip("_")[:120]
+    return f"{safe}.{hashlib.sha1(relpath.encode()).hexdigest()[:8]}"
+
+
+def manifest_path(lake: Path, stream: str, slug: str) -> Path:
+    return lake / MANIFEST_DIR / stream / f"{slug}.json"
+
+
+def load_manifest(lake: Path, stream: str, slug: str, relpath: str) -> Manifest:
+    path = manifest_path(lake, stream, slug)
+    if not path.exists():
+        return Manifest(path=relpath, stream=stream)
+    known = set(Manifest.__dataclass_fields__)
+    data = json.loads(path.read_text())
+    return Manifest(**{k: v for k, v in data.items() if k in known})
+
+
+def save_manifest(lake: Path, slug: str, manifest: Manifest) -> None:
+    manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    path = manifest_path(lake, manifest.stream, slug)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(json.dumps(asdict(manifest), indent=1))
+    os.replace(tmp, path)
+
+
+def _outputs(lake: Path, dataset: str, stream: str, slug: str) -> list[tuple[Path, int]]:
+    found = []
+    globs = [
+        (lake / dataset).glob(f"date=*/{glob_escape(slug)}-*.parquet"),
+        (lake / QUARANTINE_DIR / stream).glob(f"{glob_escape(slug)}-*.parquet"),
+    ]
+    for paths in globs:
+        for path in paths:
+            head, start, _end = path.stem.rsplit("-", 2)
+            if head == slug and start.isdigit():
+                found.append((path, int(start)))
+    return found
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def remove_uncommitted(lake: Path, dataset: str, stream: str, slug: str, offset: int) -> int:
+    """Delete outputs of `slug` at or past `offset` (left by a run killed before its manifest)."""
+    removed = 0
+    for path, start in _outputs(lake, dataset, stream, slug):
+        if start >= offset:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def write_partitions(
+    con: duckdb.DuckDBPyConnection, relation: str, lake: Path, dataset: str, name: str
+) -> dict[str, int]:
+    """Write `relation` (with a `ts` column) as `<dataset>/date=D/<name>.parquet`; rows per date."""
+    dates = con.execute(
+        f"SELECT CAST(ts AS DATE)::VARCHAR AS d, count(*) FROM {relation} GROUP BY d ORDER BY d"
+    ).fetchall()
+    written: dict[str, int] = {}
+    for day, rows in dates:
+        final = lake / dataset / f"date={day}" / f"{name}.parquet"
+        where = f"CAST(ts AS DATE) = DATE '{day}'" if day is not None else "ts IS NULL"
+        _copy(con, f"SELECT * FROM {relation} WHERE {where} ORDER BY _line", lake, final)
+        written[str(day)] = int(rows)
+    return written
+
+
+def write_quarantine(
+    con: duckdb.DuckDBPyConnection, select_sql: str, lake: Path, stream: str, name: str
+) -> Path:
+    final = lake / QUARANTINE_DIR / stream / f"{name}.parquet"
+    _copy(con, select_sql, lake, final)
+    return final
+
+
+def _copy(con: duckdb.DuckDBPyConnection, select_sql: str, lake: Path, final: Path) -> None:
+    tmp = lake / TMP_DIR / f"{uuid.uuid4().hex}.parquet"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY ({select_sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+    os.replace(tmp, final)
+
+
+def stage_rows(rows: Iterable[dict[str, Any]], columns: dict[str, str], lake: Path) -> str:
+    """A DuckDB relation over Python-made rows, staged as NDJSON in the lake's scratch folder.
+
+    DOUBLE columns must arrive as text (`repr(x)`) so NaN and infinities survive. (Handing DuckDB
+    an Arrow table would import pandas through pyarrow: seconds of start-up in every run.)
+    """
+    path = lake / TMP_DIR / f"{uuid.uuid4().hex}.stage.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, default=str) + "\n")
+    spec = ", ".join(f"'{k}': '{'VARCHAR' if v == 'DOUBLE' else v}'" for k, v in columns.items())
+    select = ", ".join(
+        f"CAST({k} AS DOUBLE) AS {k}" if v == "DOUBLE" else k for k, v in columns.items()
+    )
+    return (
+        f"(SELECT {select} FROM read_json('{path}', columns={{{spec}}},"
+        " format='newline_delimited'))"
+    )
+
+
+def read_manifests(lake: Path, stream: str) -> list[dict[str, Any]]:
+    folder = lake / MANIFEST_DIR / stream
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
