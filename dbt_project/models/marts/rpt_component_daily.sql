@@ -1,0 +1,37 @@
+with
+
+requests as (
+    select * from {{ ref('stg_lake__requests') }}
+),
+
+daily as (
+    select
+        component,
+        day,
+        count(*) as requests,
+        sum(case when is_server_error then 1 else 0 end) as errors,
+        {{ percentile_cont('latency_ms', 0.5) }} as latency_p50_ms,
+        {{ percentile_cont('latency_ms', 0.95) }} as latency_p95_ms,
+        {{ percentile_cont('latency_ms', 0.99) }} as latency_p99_ms,
+        sum(cost_usd) as cost_usd,
+        count(distinct user_id) as active_users
+    from requests
+    group by 1, 2
+),
+
+final as (
+    select
+        component,
+        day,
+        requests,
+        errors,
+        {{ ratio('errors', 'requests') }} as error_rate,
+        latency_p50_ms,
+        latency_p95_ms,
+        latency_p99_ms,
+        cost_usd,
+        active_users
+    from daily
+)
+
+select * from final

@@ -1,0 +1,36 @@
+with
+
+requests as (
+    select * from {{ ref('stg_lake__requests') }}
+),
+
+hourly as (
+    select
+        component,
+        endpoint,
+        {{ dbt.date_trunc('hour', 'ts') }} as hour,
+        count(*) as requests,
+        sum(case when is_server_error then 1 else 0 end) as errors,
+        {{ percentile_cont('latency_ms', 0.5) }} as latency_p50_ms,
+        {{ percentile_cont('latency_ms', 0.95) }} as latency_p95_ms,
+        {{ percentile_cont('latency_ms', 0.99) }} as latency_p99_ms
+    from requests
+    group by 1, 2, 3
+),
+
+final as (
+    select
+        component,
+        endpoint,
+        hour,
+        requests,
+        errors,
+        {{ ratio('errors', 'requests') }} as error_rate,
+        latency_p50_ms,
+        latency_p95_ms,
+        latency_p99_ms,
+        {{ ratio('requests', 3600) }} as throughput_rps
+    from hourly
+)
+
+select * from final
