@@ -174,7 +174,7 @@ class Evaluation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     interval: Duration = Field(default=60, gt=0)
-    max_tick_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    max_tick_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)
 
 
 class AlertsConfig(BaseModel):

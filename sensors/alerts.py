@@ -23,19 +23,26 @@ from assets.resources import SynmonData
 from sensors.alert_config import AlertsConfig, load_alerts_config
 from sensors.channels import Channel, DeliverySummary, FileChannel, deliver_due
 from sensors.ops_store import BUFFER_COLUMNS, OpsStore
-from sensors.rules import Instance, evaluate_rule
+from sensors.rule_sql import evaluate_rule
+from sensors.rules import Instance
 from synmon.settings import CONFIG_DIR, Paths
 
 STREAM = "requests"
-_VARCHAR_COLUMNS = ("ts", "date", *BUFFER_COLUMNS[1:])
-_TYPED = """
-    coalesce(
-        try_cast(ts as timestamp),
-        make_timestamp(try_cast(try_cast(coalesce(ts, "date") as double) * 1e6 as bigint))
-    ) as ts,
-    component, endpoint, method, domain, host, try_cast(status as integer) as status,
-    try_cast(latency_ms as double) as latency_ms, try_cast(tokens_in as bigint) as tokens_in,
-    try_cast(tokens_out as bigint) as tokens_out, try_cast(cost_usd as double) as cost_usd"""
+_TYPES = {"status": "integer", "latency_ms": "double", "tokens_in": "bigint",
+          "tokens_out": "bigint", "cost_usd": "double"}  # fmt: skip
+_TS = """coalesce(
+    try_cast(ts as timestamp),
+    make_timestamp(try_cast(try_cast(coalesce(ts, "date") as double) * 1e6 as bigint))
+) as ts"""
+
+
+def needed_columns(config: AlertsConfig) -> list[str]:
+    """The request columns the rules read (status always), in buffer order; only these are
+    parsed from the landing lines."""
+    used = {"status"}
+    for rule in config.rules:
+        used |= {*rule.expr.by, *(m.label for m in rule.expr.filters), rule.expr.field}
+    return [c for c in BUFFER_COLUMNS[1:] if c in used]
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class TickResult:
     last_step: int | None = None
     new_notifications: int = 0
     delivery: DeliverySummary = field(default_factory=DeliverySummary)
+    seconds: dict[str, float] = field(default_factory=dict)  # "read", each rule's name, "store"
 
     @property
     def summary(self) -> str:
@@ -117,8 +125,22 @@ def plan_chunks(landing: Path, consumed: dict[str, int], budget: int) -> list[Ch
     return chunks
 
 
-def load_rows(con: Any, chunks: list[Chunk], buffer: list[tuple], tmp: Path) -> int:
-    """Create table `rows` from the new chunks plus the buffered rows; returns new rows read."""
+def _read_sql(columns: list[str], *, ignore_errors: bool) -> str:
+    spec = ", ".join(f"'{c}': 'VARCHAR'" for c in ("ts", "date", *columns))
+    typed = "".join(
+        f", try_cast({c} as {_TYPES[c]}) as {c}" if c in _TYPES else f", {c}" for c in columns
+    )
+    return (
+        f"select * from (select {_TS}{typed} from read_json(?, format='newline_delimited',"
+        f" ignore_errors={str(ignore_errors).lower()}, columns={{{spec}}})) where ts is not null"
+    )
+
+
+def load_rows(
+    con: Any, chunks: list[Chunk], buffer: list[tuple], tmp: Path, columns: list[str]
+) -> int:
+    """Create table `rows` (ts and `columns`) from the new chunks plus the buffered rows (whose
+    columns are BUFFER_COLUMNS); returns how many new rows were read."""
     files = []
     for i, chunk in enumerate(chunks):
         if chunk.whole:
@@ -129,19 +151,10 @@ def load_rows(con: Any, chunks: list[Chunk], buffer: list[tuple], tmp: Path) -> 
             src.seek(chunk.start)
             dst.write(src.read(chunk.end - chunk.start))
         files.append(str(part))
-    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _VARCHAR_COLUMNS) + "}"
-    con.execute(
-        "create table rows (ts timestamp, component varchar, endpoint varchar, method varchar,"
-        " domain varchar, host varchar, status integer, latency_ms double, tokens_in bigint,"
-        " tokens_out bigint, cost_usd double)"
-    )
+    types = "".join(f", {c} {_TYPES.get(c, 'varchar')}" for c in columns)
+    con.execute(f"create table rows (ts timestamp{types})")
     if files:
-        con.execute(
-            f"insert into rows select * from (select {_TYPED} from read_json(?,"
-            f" format='newline_delimited', ignore_errors=true, columns={columns}))"
-            " where ts is not null",
-            [files],
-        )
+        con.execute(f"insert into rows {_read_sql(columns, ignore_errors=True)}", [files])
     new_rows = con.execute("select count(*) from rows").fetchone()[0]
     if buffer:
         path = tmp / "buffer.jsonl"
@@ -149,19 +162,23 @@ def load_rows(con: Any, chunks: list[Chunk], buffer: list[tuple], tmp: Path) -> 
             for row in buffer:
                 fh.write(json.dumps(dict(zip(("date", *BUFFER_COLUMNS[1:]), row, strict=True))))
                 fh.write("\n")
-        con.execute(
-            f"insert into rows select {_TYPED}"
-            f" from read_json(?, format='newline_delimited', columns={columns})",
-            [str(path)],
-        )
+        con.execute(f"insert into rows {_read_sql(columns, ignore_errors=False)}", [str(path)])
     return int(new_rows)
 
 
-def _buffer_after(con: Any, cutoff: int) -> list[tuple]:
+def _buffer_after(con: Any, cutoff: int, columns: list[str]) -> list[tuple]:
+    """Rows from `cutoff` on, as BUFFER_COLUMNS (columns not read are kept as NULL)."""
+    cols = ", ".join(c if c in columns else "null" for c in BUFFER_COLUMNS[1:])
     return con.execute(
-        f"select epoch_us(ts) / 1e6, {', '.join(BUFFER_COLUMNS[1:])} from rows"
+        f"select epoch_us(ts) / 1e6, {cols} from rows"
         f" where ts >= make_timestamp({cutoff * 1_000_000})"
     ).fetchall()
+
+
+def _lap(seconds: dict[str, float], name: str, since: float) -> float:
+    now = time.perf_counter()
+    seconds[name] = round(now - since, 3)
+    return now
 
 
 def run_alert_tick(
@@ -188,8 +205,11 @@ def run_alert_tick(
         offsets = {c.rel: c.end for c in chunks}
         if chunks:
             con = duckdb.connect()
-            result.rows = load_rows(con, chunks, store.buffer_rows(), Path(tmp))
+            clock = time.perf_counter()
+            columns = needed_columns(config)
+            result.rows = load_rows(con, chunks, store.buffer_rows(), Path(tmp), columns)
             lo, hi = con.execute("select epoch(min(ts)), epoch(max(ts)) from rows").fetchone()
+            clock = _lap(result.seconds, "read", clock)
             prev = store.last_step(STREAM)
             first = prev + step if prev is not None else (int(lo) // step + 1) * step
             last = int(hi) // step * step if hi is not None else first - step
@@ -204,6 +224,7 @@ def run_alert_tick(
                     )  # fmt: skip
                     instances += out.instances
                     notes += out.notifications
+                    clock = _lap(result.seconds, rule.name, clock)
             notes.sort(key=lambda n: (n["ends_at"] or n["starts_at"], n["alertname"]))
             done = max(last, prev or last)
             result.new_notifications = store.commit_tick(
@@ -213,13 +234,36 @@ def run_alert_tick(
                 instances=instances,
                 notifications=notes,
                 receivers=[c.name for c in channels],
-                buffer=_buffer_after(con, done + step - config.max_window),
+                buffer=_buffer_after(con, done + step - config.max_window, columns),
                 now=now,
             )
             con.close()
+            _lap(result.seconds, "store", clock)
         result.cursor = {**consumed, **offsets}
         result.delivery = deliver_due(store, channels, now=now)
     return result
+
+
+def replay_all(
+    paths: Paths,
+    cursor: dict[str, int] | None = None,
+    *,
+    config: AlertsConfig | None = None,
+    channels: list[Channel] | None = None,
+    max_ticks: int = 1000,
+) -> list[TickResult]:
+    """Tick until a tick reads nothing new (history landed at once); one result per tick, the
+    last one the empty tick. Each tick continues from the previous tick's cursor."""
+    config = config or load_alerts_config(CONFIG_DIR / "alerts.yaml")
+    results: list[TickResult] = []
+    cursor = dict(cursor or {})
+    for _ in range(max_ticks):
+        result = run_alert_tick(paths, cursor, config=config, channels=channels)
+        results.append(result)
+        cursor = result.cursor
+        if not result.chunks:
+            break
+    return results
 
 
 def parse_cursor(raw: str | None) -> dict[str, int]:
