@@ -2,7 +2,7 @@
 # Installs the Debian packages synmon needs when they are missing: Pango and fonts for WeasyPrint,
 # and (with --test) Chromium for the dashboard browser test. Does nothing when all are present.
 set -euo pipefail
-pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core)
+pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=()
 fi

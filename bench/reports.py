@@ -1,0 +1,68 @@
+"""Render times of the daily and weekly reports: warehouse read, HTML with charts, PDF.
+
+Uses data/warehouse.duckdb when it exists (the demo's), else a constructed 35-day warehouse.
+Writes into a temporary directory, never into data/reports/.
+    .venv/bin/python bench/reports.py [--warehouse PATH] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    sys.path.insert(0, str(REPO))  # tests.test_reports.warehouse builds the fallback warehouse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, default=REPO / "data" / "warehouse.duckdb")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    import weasyprint  # noqa: F401
+
+    import reports.charts  # noqa: F401
+    from reports.data import load_report_data
+    from reports.render import html_to_pdf, render_html, resolve_period
+    from reports.summary import sentences
+    from reports.warehouse import Warehouse
+
+    print(f"imports (jinja2, duckdb, matplotlib, weasyprint): {time.perf_counter() - t0:.2f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        warehouse = args.warehouse
+        if not warehouse.is_file():
+            from tests.test_reports.warehouse import build_warehouse
+
+            warehouse = build_warehouse(Path(tmp) / "warehouse.duckdb", date(2026, 11, 29))
+            print("warehouse: constructed, 35 days, 7 endpoints")
+        else:
+            print(f"warehouse: {warehouse}")
+        for kind in ("daily", "weekly"):
+            for i in range(args.repeat):
+                t = [time.perf_counter()]
+                with Warehouse(warehouse) as wh:
+                    period, last = resolve_period(wh, kind, None)
+                    data = load_report_data(wh, period, last)
+                t.append(time.perf_counter())
+                html = render_html(data, kind, sentences(data))
+                t.append(time.perf_counter())
+                pdf = Path(tmp) / f"{kind}.pdf"
+                pages, _ = html_to_pdf(html, pdf)
+                t.append(time.perf_counter())
+                print(
+                    f"{kind:6s} run {i + 1}: data {t[1] - t[0]:.2f} s, html+charts "
+                    f"{t[2] - t[1]:.2f} s, pdf {t[3] - t[2]:.2f} s, total {t[3] - t[0]:.2f} s "
+                    f"({pages} pages, {pdf.stat().st_size / 1024:.0f} KiB pdf, "
+                    f"{len(html) / 1024:.0f} KiB html)"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

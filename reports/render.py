@@ -1,0 +1,182 @@
+"""Render one report: warehouse -> ReportData -> Jinja2 HTML (charts inline) -> WeasyPrint PDF.
+
+Writes `<out_dir>/daily/YYYY-MM-DD.{pdf,html}` or `<out_dir>/weekly/YYYY-Www.{pdf,html}`. Reads
+only the warehouse, its own templates and reports/static/; fetches no URL (see reports.safety).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from reports.data import ReportData, last_complete_day, load_report_data
+from reports.periods import KINDS, Period, ReportKind, last_complete_period
+from reports.summary import clip, sentences, summary_dict
+from reports.warehouse import Warehouse
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+TITLES = {"daily": "Daily performance report", "weekly": "Weekly performance report"}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One numbered section: its anchor id, heading and template under templates/sections/."""
+
+    id: str
+    title: str
+    template: str
+
+
+# Issue 8's later sections (quality, cost, users, SLOs, anomalies, recommendations) slot in here.
+SECTIONS: dict[str, tuple[Section, ...]] = {
+    kind: (
+        Section("summary", "Executive summary", "summary.html.j2"),
+        Section("overview", "System overview", "overview.html.j2"),
+        Section("components", "Component performance", "components.html.j2"),
+        Section("endpoints", "Slowest endpoints", "endpoints.html.j2"),
+        Section("forecast", "Forecasts and capacity", "forecast.html.j2"),
+    )
+    for kind in KINDS
+}
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    kind: ReportKind
+    period: str
+    pdf_path: Path
+    html_path: Path
+    pages: int
+    summary: dict[str, Any]
+    refused_urls: list[str] = field(default_factory=list)
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if unit == "%":
+        return f"{value * 100:.2f} %" if abs(value) < 0.1 else f"{value * 100:.1f} %"
+    if unit == "ms":
+        return f"{value:,.0f} ms" if abs(value) >= 100 else f"{value:,.1f} ms"
+    if unit == "USD":
+        return f"${value:,.2f}"
+    if unit == "req/s":
+        return f"{value:,.1f} req/s" if abs(value) < 1000 else f"{value:,.0f} req/s"
+    if unit == "int":
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _delta(
+    cur: float | None, prev: float | None, lower_is_better: bool | None = True, points: bool = False
+) -> dict[str, str]:
+    """Change text and tone (`good`, `bad`, `neutral`) for a value against its previous value."""
+    if cur is None or prev is None or (not points and not prev):
+        return {"text": "no previous data", "tone": "neutral"}
+    ch = cur - prev if points else (cur - prev) / prev
+    if abs(ch) < (0.0005 if points else 0.005):
+        return {"text": "± 0", "tone": "neutral"}
+    arrow = "▲" if ch > 0 else "▼"
+    text = f"{arrow} {abs(ch) * 100:.2f} pp" if points else f"{arrow} {abs(ch):.1%}"
+    small = abs(ch) < (0.001 if points else 0.02)
+    tone = (
+        "neutral"
+        if small or lower_is_better is None
+        else ("bad" if (ch > 0) == lower_is_better else "good")
+    )
+    return {"text": text, "tone": tone}  # fmt: skip
+
+
+def environment() -> jinja2.Environment:
+    """Autoescaping, StrictUndefined, loading only from reports/templates/."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = _fmt
+    env.filters["clip"] = clip
+    env.globals["delta"] = _delta
+    return env
+
+
+def render_html(data: ReportData, kind: ReportKind, lines: list[str]) -> str:
+    """The report as one self-contained HTML document (CSS inline, charts as data: URIs)."""
+    from reports import charts
+
+    sparks = {
+        c["component"]: charts.sparkline(c["spark"], clip(c["component"])) for c in data.components
+    }
+    context = {
+        "kind": kind,
+        "title": TITLES[kind],
+        "data": data,
+        "sections": SECTIONS[kind],
+        "sentences": lines,
+        "trend_chart": charts.trend_chart(data.trend, data.period) if data.trend else None,
+        "forecast_chart": (
+            charts.forecast_chart(data.forecast, data.period) if data.forecast else None
+        ),
+        "sparks": sparks,
+        # Our own stylesheet, trusted: autoescaping would break selectors such as `a > b`.
+        "css": Markup((STATIC_DIR / "report.css").read_text(encoding="utf-8")),
+    }
+    return environment().get_template(f"{kind}.html.j2").render(context)
+
+
+def html_to_pdf(html: str, pdf_path: Path) -> tuple[int, list[str]]:
+    """Write the PDF; return its page count and the URLs the fetcher refused."""
+    from weasyprint import HTML
+
+    from reports.safety import StaticOnlyFetcher
+
+    fetcher = StaticOnlyFetcher(STATIC_DIR)
+    doc = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher).render()
+    _atomic_write(pdf_path, doc.write_pdf())
+    return len(doc.pages), fetcher.refused
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+
+
+def resolve_period(wh: Warehouse, kind: ReportKind, period: date | None) -> tuple[Period, date]:
+    """The period holding `period` (default: the last complete one) and the last complete day."""
+    if kind not in KINDS:
+        raise ValueError(f"report kind must be one of {KINDS}, got {kind!r}")
+    last = last_complete_day(wh)
+    if last is None:
+        raise LookupError("the warehouse holds no complete day of data (rpt_* marts empty)")
+    chosen = Period.containing(kind, period) if period else last_complete_period(kind, last)
+    return chosen, last
+
+
+def render_report(
+    kind: ReportKind, warehouse: Path, out_dir: Path, period: date | None = None
+) -> ReportResult:
+    """Render the daily or weekly report for the period holding `period` (default: the last
+    complete UTC day or ISO week in the data) to PDF and HTML under `out_dir/<kind>/`."""
+    with Warehouse(warehouse) as wh:
+        chosen, last = resolve_period(wh, kind, period)
+        data = load_report_data(wh, chosen, last)
+    lines = sentences(data)
+    html = render_html(data, kind, lines)
+    base = Path(out_dir) / kind / chosen.label
+    html_path, pdf_path = base.with_suffix(".html"), base.with_suffix(".pdf")
+    _atomic_write(html_path, html.encode("utf-8"))
+    pages, refused = html_to_pdf(html, pdf_path)
+    summary = summary_dict(data, lines)
+    summary["pages"] = pages
+    return ReportResult(kind, chosen.label, pdf_path, html_path, pages, summary, refused)

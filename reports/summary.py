@@ -1,0 +1,122 @@
+"""The executive summary: a few generated sentences with the numbers that moved most, and the
+machine-readable summary (KPIs with their changes) that assets and the CLI publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports.data import TABLES, Kpi, ReportData
+
+
+def clip(text: object, limit: int = 80) -> str:
+    """Shorten a data-supplied name so one absurd value cannot take over a page or a sentence."""
+    s = str(text)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _pct(v: float) -> str:
+    return f"{v * 100:.2f} %" if abs(v) < 0.1 else f"{v * 100:.1f} %"
+
+
+def _movement(k: Kpi, unit: str = "") -> str:
+    ch = k.change
+    if ch is None:
+        return ""
+    if k.absolute_change:
+        if abs(ch) < 0.0005:
+            return ", unchanged from the previous period"
+        return f", {abs(ch) * 100:.2f} points {'higher' if ch > 0 else 'lower'} than before"
+    if abs(ch) < 0.005:
+        return ", unchanged from the previous period"
+    return f", {'up' if ch > 0 else 'down'} {abs(ch):.1%} from {k.previous:,.0f}{unit}"
+
+
+def sentences(data: ReportData) -> list[str]:
+    """Traffic first, then the (up to three) largest movers, then the forecast: at most five."""
+    kpis = {k.key: k for k in data.kpis}
+    span = "day" if data.period.days == 1 else "week"
+    out: list[str] = []
+    rps, p95 = kpis["throughput_rps"], kpis["latency_p95_ms"]
+    if rps.value is not None:
+        ch = rps.change
+        vs = (
+            ""
+            if ch is None
+            else f" ({'+' if ch >= 0 else '−'}{abs(ch):.1%} on the previous {span})"
+        )
+        out.append(
+            f"The platform served {rps.value * data.period.seconds:,.0f} requests, "
+            f"{rps.value:,.1f} per second on average{vs}."
+        )
+    movers: list[tuple[float, str]] = []
+    if p95.value is not None:
+        movers.append(
+            (
+                abs(p95.change or 0),
+                f"The p95 response time was {p95.value:,.0f} ms{_movement(p95, ' ms')}.",
+            )
+        )
+    for key, what in (("error_rate", "The 5xx error rate"), ("cpu_utilization", "Average CPU")):
+        k = kpis[key]
+        if k.value is not None:
+            weight = abs(k.change or 0) * 20  # a point of error rate moves as much as 5 % latency
+            movers.append((weight, f"{what} was {_pct(k.value)}{_movement(k)}."))
+    changed = [c for c in data.components if c.get("p95") and c.get("prev_p95")]
+    if changed:
+        c = max(changed, key=lambda c: abs(c["p95"] / c["prev_p95"] - 1))
+        rel = c["p95"] / c["prev_p95"] - 1
+        movers.append(
+            (
+                abs(rel),
+                f"The largest latency change among components was {clip(c['component'])}, "
+                f"whose p95 "
+                f"{'rose' if rel > 0 else 'fell'} {abs(rel):.1%} to {c['p95']:,.0f} ms.",
+            )
+        )
+    if data.endpoints:
+        e = data.endpoints[0]
+        movers.append(
+            (
+                0.0,
+                f"The slowest endpoint was {clip(e['endpoint'])} ({clip(e['component'])}) "
+                f"with a p95 of {e['p95']:,.0f} ms.",
+            )
+        )
+    out += [text for _, text in sorted(movers, key=lambda m: -m[0])[:3]]
+    fc = data.forecast
+    if fc and fc.next_7_days is not None:
+        acc = fc.accuracy[0]["accuracy"] if fc.accuracy else None
+        tail = "" if acc is None else f"; its backtest accuracy (1 − WAPE) is {acc:.1%}"
+        out.append(
+            f"The forecast expects {fc.next_7_days:,.0f} requests over the 7 days after "
+            f"{data.last_complete_day.isoformat()}{tail}."
+        )
+    if not out:
+        out.append("The warehouse holds no data for this period yet.")
+    return out[:5]
+
+
+def summary_dict(data: ReportData, lines: list[str]) -> dict[str, Any]:
+    """JSON-ready: period, KPIs with previous values and changes, sentences, missing tables."""
+    return {
+        "kind": data.period.kind,
+        "period": data.period.label,
+        "start": data.period.start.isoformat(),
+        "end": data.period.end.isoformat(),
+        "previous_period": data.previous.label,
+        "kpis": {
+            k.key: {"value": k.value, "previous": k.previous, "change": k.change, "unit": k.unit}
+            for k in data.kpis
+        },
+        "sentences": lines,
+        "missing_tables": data.missing(*TABLES),
+    }
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """A short markdown block for the Dagster UI."""
+    lines = [f"**{summary['kind'].title()} report {summary['period']}**", ""]
+    lines += [f"- {s}" for s in summary["sentences"]]
+    if summary["missing_tables"]:
+        lines += ["", "Not built yet: " + ", ".join(f"`{t}`" for t in summary["missing_tables"])]
+    return "\n".join(lines)
