@@ -1,7 +1,7 @@
 """Host resource metrics that follow the simulated load, written as Prometheus text exposition.
 
-Every 15 minutes each of the 12 hosts is scraped; a scrape at T reports the 15 minutes before T.
-One file per UTC hour (`metrics-YYYY-MM-DDTHH.prom`) holds that hour's scrapes, each family once
+Every hour each of the 12 hosts is scraped; a scrape at T reports the hour before T.
+One file per UTC day (`metrics-YYYY-MM-DD.prom`) holds that day's scrapes, each family once
 with its # HELP and # TYPE lines, samples carrying millisecond timestamps (format 0.0.4).
 """
 
@@ -28,7 +28,7 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
 )
 CPU_SATURATED = 0.92
 CPU_NORMAL_MAX = 0.85
-HOUR_MS = 3_600_000
+FILE_MS = P.DAY_MS  # one exposition dump per day: per-file cost dominates ingest of small files
 
 
 class MetricsAccumulator:
@@ -99,9 +99,9 @@ class MetricsAccumulator:
 def write_metrics(
     folder: Path, acc: MetricsAccumulator, values: list[npt.NDArray[np.float64]]
 ) -> tuple[int, int, int]:
-    """Write the hourly files; returns (samples, files, bytes)."""
+    """Write the daily files; returns (samples, files, bytes)."""
     n, hosts = values[0].shape
-    hour = acc.scrape_ms // HOUR_MS
+    hour = acc.scrape_ms // FILE_MS
     # rows ordered by hour, host, scrape: each hour's samples of a family are one slice
     k_idx = np.repeat(np.arange(n), hosts)
     h_idx = np.tile(np.arange(hosts), n)
@@ -135,8 +135,8 @@ def write_metrics(
         for header, (text, cut) in zip(headers, blocks, strict=True):
             parts += [header, text[cut[i] : cut[i + 1]]]
         data = b"".join(parts)
-        stamp = np.datetime64(h * HOUR_MS, "ms").astype("datetime64[h]").item()
-        target = folder / f"metrics-{stamp:%Y-%m-%dT%H}.prom"
+        stamp = np.datetime64(h * FILE_MS, "ms").astype("datetime64[D]").item()
+        target = folder / f"metrics-{stamp:%Y-%m-%d}.prom"
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(data)
         tmp.replace(target)

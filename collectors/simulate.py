@@ -92,7 +92,7 @@ def generate(
     """Write `days` days ending at `end` (default now, UTC) into the landing zone.
 
     Streams: `requests/requests-YYYY-MM-DD.jsonl`, `events/events-YYYY-MM-DD.jsonl`,
-    `metrics/metrics-YYYY-MM-DDTHH.prom` (see docs/architecture.md). Labels go to `labels_path`
+    `metrics/metrics-YYYY-MM-DD.prom` (see docs/architecture.md). Labels go to `labels_path`
     (default `<landing>/../labels/incidents.json`). Existing files of the same names are replaced.
     Days are simulated in order in this process; formatting and writing them runs in `workers`
     processes (default: 2 for large runs, none for small ones). Output does not depend on it.

@@ -30,7 +30,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     c = generate(tmp_path / "c" / "landing", days=3, end=END, seed=6, scale=0.05)
     da, db, dc = (_digest(tmp_path / x) for x in "abc")
     assert da == db
-    assert len(da) == 4 + 4 + 3 * 24 + 1 + 1  # requests, events, metrics per hour, labels
+    assert len(da) == 4 + 4 + 4 + 1  # requests, events, metrics per day, labels
     assert a.records == b.records
     changed = [k for k in da if da[k] != dc.get(k)]
     assert len(changed) == len(da)
