@@ -1,1 +1,1 @@
-"""The top floor: wires assets, checks, jobs, schedules, sensors and resources into one Definitions."""
+"""The top floor: wires assets, checks, jobs, schedules, sensors and resources into Definitions."""

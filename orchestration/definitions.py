@@ -1,0 +1,27 @@
+"""The one `Definitions` of synmon: every asset, check, job, schedule, sensor and resource, listed
+explicitly. What is not listed here does not exist."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.forecasts import FORECAST_ASSETS, FORECAST_CHECKS
+from assets.ingest import INGEST_ASSETS, INGEST_CHECKS
+from assets.reports import REPORT_ASSETS
+from assets.resources import SynmonData
+from orchestration.dbt import dbt_resource, synmon_dbt_assets
+from orchestration.jobs import JOBS, SCHEDULES
+from sensors.alerts import ALERT_SENSORS
+from sensors.landing import landing_sensor
+
+defs = dg.Definitions(
+    assets=[*INGEST_ASSETS, synmon_dbt_assets, *FORECAST_ASSETS, *REPORT_ASSETS],
+    asset_checks=[*INGEST_CHECKS, *FORECAST_CHECKS],
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=[landing_sensor, *ALERT_SENSORS],
+    resources={
+        "data": SynmonData(),
+        "dbt": dbt_resource(),
+    },
+)
