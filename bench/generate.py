@@ -41,12 +41,12 @@ def main() -> None:
     print(f"{'total':<10}{total:>12,}{'':>8}{'':>9}{wall:>9.2f}{total / wall:>12,.0f}")
     req = summary.streams["requests"].records
     print(f"request records per second, end to end (all streams' time): {req / wall:,.0f}")
-    print(f"request records per CPU second (this process and its workers): {req / cpu:,.0f}")
+    print(f"request records per CPU second (all threads): {req / cpu:,.0f}")
     print(f"cpu seconds {cpu:.2f}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
 def _cpu_seconds() -> float:
-    """User + system CPU of this process and its finished children (the writer processes)."""
+    """User + system CPU of this process (all its threads) and any finished children."""
     own, kids = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),

@@ -10,10 +10,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from collectors import sim_platform as P
 from collectors.sim_incidents import Incident
-from collectors.sim_text import DIGITS3, LineBuilder, clock, table, zero_padded
+from collectors.sim_text import (
+    DIGITS3,
+    LineBuilder,
+    clock,
+    decimal_strings,
+    fixed_strings,
+    join_lines,
+    pick,
+    strings,
+    zero_padded,
+)
 from synmon.catalog import COMPONENTS, DOMAINS
 
 STATUS_CODES = np.array([200, 400, 401, 404, 429, 500, 502, 503, 504])
@@ -22,17 +33,20 @@ SERVER_CODES = np.array([5, 6, 7, 8])
 GOLDEN = (5**0.5 - 1) / 2
 
 EP = P.endpoint_arrays()
-_ENDPOINT_TABLE = table(
+# Everything between `trace_id` and `latency_ms`'s value depends on endpoint and status only.
+_ENDPOINT_STATUS = strings(
     [
-        f'","component":"{e.component}","endpoint":"{e.path}","method":"{e.method}","status":'
+        f'","component":"{e.component}","endpoint":"{e.path}","method":"{e.method}",'
+        f'"status":{code},"latency_ms":'
         for e in P.ENDPOINTS
+        for code in STATUS_CODES
     ]
 )
-_STATUS_TABLE = table([str(s) for s in STATUS_CODES], suffix=',"latency_ms":')
-_DOMAIN_TABLE = table(
+_CENTS = strings([f".{i:02d}" for i in range(100)])
+_DOMAIN_TABLE = strings(
     [f',"domain":"{d}","user_id":"u-' for d in DOMAINS] + [',"domain":null,"user_id":"u-']
 )
-_HOST_TABLE = table(list(P.HOSTS), prefix=',"host":"', suffix='"}\n')
+_HOST_TABLE = strings([f',"host":"{h}"}}\n' for h in P.HOSTS])
 _DOMAIN_FACTOR = np.array([P.DOMAIN_TOKEN_FACTOR[d] for d in DOMAINS] + [1.0])
 _DOMAIN_P = np.array([P.DOMAIN_SHARE[d] for d in DOMAINS])
 
@@ -194,19 +208,35 @@ def _status(
     return status
 
 
-def format_day(day: DayRequests, date: str) -> bytes:
-    """The day's JSON lines (`date` is YYYY-MM-DD)."""
-    b = LineBuilder(len(day))
-    clock(b.lit(f'{{"ts":"{date}T'), day.ts_ms % P.DAY_MS)
-    b.lit('Z","request_id":"').hex_id(day.ids[:, :8])
-    b.lit('","trace_id":"').hex_id(day.ids[:, 8:])
-    b.take(_ENDPOINT_TABLE, day.endpoint).take(_STATUS_TABLE, day.status)
-    b.decimal(day.latency_ms, 2).take(_DOMAIN_TABLE, day.domain)
-    b.take(zero_padded(user_table_rows(day.user), 6), day.user)
-    b.lit('","tokens_in":').integer(day.tokens_in).lit(',"tokens_out":').integer(day.tokens_out)
+def format_day(day: DayRequests, date: str) -> pa.Buffer:
+    """The day's JSON lines (`date` is YYYY-MM-DD): fixed-width runs come from byte matrices,
+    the rest from lookup tables and decimal casts, joined row by row by Arrow."""
+    n = len(day)
+    head = LineBuilder(n)
+    clock(head.lit(f'{{"ts":"{date}T'), day.ts_ms % P.DAY_MS)
+    head.lit('Z","request_id":"').hex_id(day.ids[:, :8])
+    head.lit('","trace_id":"').hex_id(day.ids[:, 8:])
+    cents = np.rint(day.latency_ms * 100).astype(np.int64)
+    user = LineBuilder(n).take(zero_padded(user_table_rows(day.user), 6), day.user)
     micro = np.rint(np.minimum(day.cost_usd, 0.999999) * 1e6).astype(np.int64)
-    b.lit(',"cost_usd":0.').take(DIGITS3, micro // 1000).take(DIGITS3, micro % 1000)
-    return b.take(_HOST_TABLE, day.host).build()
+    cost = LineBuilder(n).lit(',"cost_usd":0.').take(DIGITS3, micro // 1000)
+    cost.take(DIGITS3, micro % 1000)
+    return join_lines(
+        [
+            fixed_strings(head.matrix()),
+            pick(_ENDPOINT_STATUS, day.endpoint * len(STATUS_CODES) + day.status),
+            decimal_strings(cents // 100),
+            pick(_CENTS, cents % 100),
+            pick(_DOMAIN_TABLE, np.where(day.domain < 0, len(DOMAINS), day.domain)),
+            fixed_strings(user.lit('","tokens_in":').matrix()),
+            decimal_strings(day.tokens_in),
+            ',"tokens_out":',
+            decimal_strings(day.tokens_out),
+            fixed_strings(cost.matrix()),
+            pick(_HOST_TABLE, day.host),
+        ],
+        n,
+    )
 
 
 def user_table_rows(user: npt.NDArray[np.int64]) -> int:

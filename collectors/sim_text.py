@@ -4,6 +4,10 @@ Each line is laid out as a fixed-width row of bytes in a numpy matrix. Fields co
 tables (one row per possible value, padded with NUL bytes) picked by an index array; the NUL
 padding is dropped when the matrix is flattened. Formatting a day of requests this way costs a few
 table lookups per field instead of a `json.dumps` call per record.
+
+Lines whose fields vary in width can instead be joined from Arrow string columns (`strings`,
+`fixed_strings`, `join_lines`): Arrow's C++ kernels concatenate them element-wise into one buffer,
+with no padding to strip (about twice as fast as the matrix, and they release the GIL).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from functools import cache
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 IntArray = npt.NDArray[np.integer]
 ByteTable = npt.NDArray[np.uint8]
@@ -153,3 +159,53 @@ def compact(rows: npt.NDArray[np.uint8]) -> bytes:
 def row_lengths(rows: npt.NDArray[np.uint8]) -> IntArray:
     """Bytes per row once the NUL padding is dropped (to split compacted text by rows)."""
     return np.count_nonzero(rows, axis=1)
+
+
+def strings(values: list[str] | tuple[str, ...]) -> pa.LargeStringArray:
+    """A lookup table of Arrow strings (rows picked by `pick`)."""
+    encoded = [v.encode() for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), data)
+
+
+def fixed_strings(rows: npt.NDArray[np.uint8]) -> pa.LargeStringArray:
+    """An (n, width) byte matrix without NUL padding as n strings, sharing its memory."""
+    n, width = rows.shape
+    offsets = np.arange(n + 1, dtype=np.int64) * width
+    data = np.ascontiguousarray(rows)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def pick(tab: pa.LargeStringArray, idx: IntArray) -> pa.LargeStringArray:
+    """Row `idx[i]` of `tab` on line i."""
+    return pc.take(tab, _int64(idx))
+
+
+def decimal_strings(values: IntArray) -> pa.LargeStringArray:
+    """Integers in decimal, as strings."""
+    return pc.cast(_int64(values), pa.large_string())
+
+
+def join_lines(pieces: list[pa.LargeStringArray | str], n: int) -> pa.Buffer:
+    """Concatenate the pieces row by row (a str is the same on every row) into one buffer."""
+    rows = [p if not isinstance(p, str) else _repeat(p, n) for p in pieces]
+    joined = pc.binary_join_element_wise(*rows, _repeat("", n))
+    if n == 0:
+        return pa.py_buffer(b"")
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)
+    first, last = int(offsets[joined.offset]), int(offsets[joined.offset + n])
+    return joined.buffers()[2].slice(first, last - first)
+
+
+# Arrow arrays and scalars are built from buffers: `pa.array` and `pa.scalar` import pandas
+# (about 1 CPU second) to check whether their argument is a pandas object.
+def _int64(values: IntArray) -> pa.Int64Array:
+    x = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(x), [None, pa.py_buffer(x)])
+
+
+def _repeat(text: str, n: int) -> pa.LargeStringArray:
+    data = np.frombuffer(text.encode(), dtype=np.uint8)
+    return fixed_strings(np.broadcast_to(data, (n, len(data))))

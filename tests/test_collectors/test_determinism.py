@@ -38,7 +38,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob(".*.tmp"))
 
 
-def test_worker_processes_write_the_same_bytes(tmp_path: Path) -> None:
+def test_worker_threads_write_the_same_bytes(tmp_path: Path) -> None:
     generate(tmp_path / "one" / "landing", days=3, end=END, seed=5, scale=0.05, workers=1)
     generate(tmp_path / "two" / "landing", days=3, end=END, seed=5, scale=0.05, workers=2)
     assert _digest(tmp_path / "one") == _digest(tmp_path / "two")
