@@ -30,7 +30,12 @@ def score_nab(nab_dir: str | Path, params: DetectorParams | None = None) -> NabR
     files, scores = [], []
     for series, frame in corpus:
         season = points_per_day(pd.DatetimeIndex(frame["timestamp"]))
-        _, score = score_values(frame["value"].to_numpy(dtype=float), season, params)
+        _, score = score_values(
+            frame["value"].to_numpy(dtype=float),
+            season,
+            params,
+            timestamps=frame["timestamp"].to_numpy(),
+        )
         files.append(series)
         scores.append(score)
     rows = sum(len(s) for s in scores)

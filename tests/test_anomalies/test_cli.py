@@ -50,6 +50,6 @@ def test_score_table_and_missing_folder(
     assert main(["anomalies", "score", "--nab", str(small_nab / "nope")]) == 2
 
 
-def test_shared_subset_beats_twitter_advec(shared_real: Path) -> None:
+def test_shared_subset_reaches_the_goal(shared_real: Path) -> None:
     results = score_nab(shared_real / "nab").results
-    assert results["standard"].normalised > 45.0  # twitterADVec 41.85 on this subset
+    assert results["standard"].normalised > 60.0  # twitterADVec 41.85, numenta 65.67 here
