@@ -1,1 +1,1 @@
-"""Dagster sensors (landing, alerts) and the Dagster-free rules, channels and ops store behind them."""
+"""Dagster sensors (landing, alerts) and the Dagster-free rules, channels and ops store."""

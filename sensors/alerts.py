@@ -21,8 +21,10 @@ import dagster as dg
 
 from assets.resources import SynmonData
 from sensors.alert_config import AlertsConfig, load_alerts_config
-from sensors.channels import Channel, DeliverySummary, FileChannel, deliver_due
+from sensors.channels import Channel, DeliverySummary, RetryPolicy, deliver_due
 from sensors.ops_store import BUFFER_COLUMNS, OpsStore
+from sensors.receivers_config import build_delivery, load_channels_config
+from sensors.routing import Routing
 from sensors.rule_sql import evaluate_rule
 from sensors.rules import Instance
 from synmon.settings import CONFIG_DIR, Paths
@@ -187,13 +189,24 @@ def run_alert_tick(
     *,
     config: AlertsConfig | None = None,
     channels: list[Channel] | None = None,
+    routing: Routing | None = None,
+    policy: RetryPolicy | None = None,
     now: float | None = None,
 ) -> TickResult:
-    """One evaluation: new landing requests -> rules -> ops store -> deliveries."""
+    """One evaluation: new landing requests -> rules -> ops store -> deliveries.
+
+    Without `channels`, receivers, routing and retry policy come from config/channels.yaml;
+    with `channels` and no `routing`, every notification goes to every channel."""
     import duckdb
 
     config = config or load_alerts_config(CONFIG_DIR / "alerts.yaml")
-    channels = channels if channels is not None else [FileChannel(paths.notifications)]
+    if channels is None:
+        delivery = build_delivery(
+            load_channels_config(CONFIG_DIR / "channels.yaml"), paths.notifications
+        )
+        channels, routing = delivery.channels, routing or delivery.routing
+        policy = policy or delivery.policy
+    routing = routing or Routing.broadcast([c.name for c in channels])
     now = time.time() if now is None else now
     step = config.evaluation.interval
     with OpsStore(paths.ops_db) as store, tempfile.TemporaryDirectory() as tmp:
@@ -233,14 +246,14 @@ def run_alert_tick(
                 offsets=offsets,
                 instances=instances,
                 notifications=notes,
-                receivers=[c.name for c in channels],
+                receivers=routing.receivers_for,
                 buffer=_buffer_after(con, done + step - config.max_window, columns),
                 now=now,
             )
             con.close()
             _lap(result.seconds, "store", clock)
         result.cursor = {**consumed, **offsets}
-        result.delivery = deliver_due(store, channels, now=now)
+        result.delivery = deliver_due(store, channels, now=now, routing=routing, policy=policy)
     return result
 
 

@@ -1,4 +1,5 @@
-"""The ops store, data/ops.sqlite (SQLite, WAL): alert state, notification outbox, deliveries.
+"""The ops store, data/ops.sqlite (SQLite, WAL): alert state, notification outbox, deliveries,
+silences and the last notification time of each alert group.
 
 Also the evaluation watermark per stream, the landing bytes already folded into alert state (so a
 tick replayed on an old cursor counts nothing twice) and a buffer of the most recent request rows
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sensors.routing import LabelMatcher, Silence
 from sensors.rules import Instance, State
 
 BUFFER_COLUMNS = (
@@ -29,6 +32,18 @@ BUFFER_COLUMNS = (
     "tokens_out",
     "cost_usd",
 )
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One pending (notification, receiver) pair; `queued_at` is when the notification arrived."""
+
+    dedup_key: str
+    receiver: str
+    payload: dict[str, Any]
+    attempts: int
+    queued_at: float
+
 
 _SCHEMA = f"""
 create table if not exists progress (stream text primary key, last_step integer not null);
@@ -49,6 +64,12 @@ create table if not exists deliveries (
     id integer primary key autoincrement, dedup_key text not null, receiver text not null,
     attempted_at real not null, ok integer not null, detail text);
 create table if not exists buffer ({", ".join(BUFFER_COLUMNS)});
+create table if not exists silences (
+    id text primary key, matchers text not null, starts_at real not null, ends_at real not null,
+    comment text not null, created_by text not null, created_at real not null);
+create table if not exists groups (
+    receiver text not null, group_key text not null, last_flush_at real not null,
+    primary key (receiver, group_key));
 """
 
 
@@ -102,12 +123,15 @@ class OpsStore:
         offsets: dict[str, int],
         instances: Iterable[Instance],
         notifications: Sequence[dict[str, Any]],
-        receivers: Sequence[str],
+        receivers: Sequence[str] | Callable[[dict[str, Any]], Sequence[str]],
         buffer: Iterable[Sequence[Any]] | None,
         now: float,
     ) -> int:
-        """Store one tick's outcome atomically; returns how many notifications were new."""
+        """Store one tick's outcome atomically; returns how many notifications were new.
+
+        `receivers` names who gets every notification, or routes each one (a callable)."""
         c = self.conn
+        route = receivers if callable(receivers) else (lambda n: receivers)
         c.execute("begin immediate")
         try:
             if last_step is not None:
@@ -141,7 +165,7 @@ class OpsStore:
                     c.executemany(
                         "insert or ignore into outbox (dedup_key, receiver, next_attempt_at)"
                         " values (?, ?, ?)",
-                        [(n["dedup_key"], r, now) for r in receivers],
+                        [(n["dedup_key"], r, now) for r in route(n)],
                     )
             if buffer is not None:
                 c.execute("delete from buffer")
@@ -193,3 +217,96 @@ class OpsStore:
 
     def outbox_counts(self) -> dict[str, int]:
         return dict(self.conn.execute("select state, count(*) from outbox group by state"))
+
+    def due_entries(self, now: float, receivers: Sequence[str]) -> list[OutboxEntry]:
+        """Like `due`, with when each notification was queued (for group_wait)."""
+        marks = ", ".join("?" for _ in receivers)
+        rows = self.conn.execute(
+            "select o.dedup_key, o.receiver, n.payload, o.attempts, n.created_at from outbox o"
+            " join notifications n using (dedup_key)"
+            f" where o.state = 'pending' and o.next_attempt_at <= ? and o.receiver in ({marks})"
+            " order by n.rowid, o.receiver",
+            (now, *receivers),
+        ).fetchall()
+        return [OutboxEntry(k, r, json.loads(p), a, c) for k, r, p, a, c in rows]
+
+    def suppress(self, dedup_key: str, receiver: str, state: str, detail: str) -> None:
+        """Mark an entry `silenced` or `inhibited`: kept and listed, never sent."""
+        self.conn.execute(
+            "update outbox set state = ?, last_error = ? where dedup_key = ? and receiver = ?",
+            (state, detail, dedup_key, receiver),
+        )
+
+    def outbox_state(self, dedup_key: str, receiver: str) -> str | None:
+        row = self.conn.execute(
+            "select state from outbox where dedup_key = ? and receiver = ?", (dedup_key, receiver)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def outbox_rows(self, state: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Newest outbox entries first, with the alert they carry and the last error."""
+        rows = self.conn.execute(
+            "select o.dedup_key, o.receiver, o.state, o.attempts, o.next_attempt_at,"
+            " o.last_error, n.rule, n.status, n.payload, n.created_at from outbox o"
+            " join notifications n using (dedup_key) where ? is null or o.state = ?"
+            " order by n.rowid desc, o.receiver limit ?",
+            (state, state, limit),
+        ).fetchall()
+        keys = ("dedup_key", "receiver", "state", "attempts", "next_attempt_at", "last_error",
+                "alertname", "status", "labels", "created_at")  # fmt: skip
+        out = [dict(zip(keys, row, strict=True)) for row in rows]
+        for row in out:
+            row["labels"] = json.loads(row["labels"])["labels"]
+        return out
+
+    def requeue_dead(self, now: float) -> int:
+        """Give dead-lettered entries a fresh set of attempts; returns how many."""
+        cur = self.conn.execute(
+            "update outbox set state = 'pending', attempts = 0, next_attempt_at = ?"
+            " where state = 'dead'",
+            (now,),
+        )
+        return cur.rowcount
+
+    def firing_labels(self) -> list[dict[str, str]]:
+        rows = self.conn.execute("select labels from instances where state = 'firing'")
+        return [json.loads(labels) for (labels,) in rows]
+
+    def group_flushed_at(self, receiver: str, group_key: str) -> float | None:
+        row = self.conn.execute(
+            "select last_flush_at from groups where receiver = ? and group_key = ?",
+            (receiver, group_key),
+        ).fetchone()
+        return None if row is None else float(row[0])
+
+    def set_group_flushed(self, receiver: str, group_key: str, now: float) -> None:
+        self.conn.execute(
+            "insert or replace into groups values (?, ?, ?)", (receiver, group_key, now)
+        )
+
+    def add_silence(self, silence: Silence, now: float) -> None:
+        self.conn.execute(
+            "insert into silences values (?, ?, ?, ?, ?, ?, ?)",
+            (silence.id, json.dumps([str(m) for m in silence.matchers]), silence.starts_at,
+             silence.ends_at, silence.comment, silence.created_by, now),
+        )  # fmt: skip
+
+    def silences(self, now: float | None = None) -> list[Silence]:
+        """All silences, or only those active at `now`."""
+        rows = self.conn.execute(
+            "select id, matchers, starts_at, ends_at, comment, created_by from silences"
+            " where ? is null or (starts_at <= ? and ends_at > ?) order by created_at",
+            (now, now, now),
+        ).fetchall()
+        return [
+            Silence(sid, tuple(LabelMatcher.parse(m) for m in json.loads(ms)), s, e, c, by)
+            for sid, ms, s, e, c, by in rows
+        ]
+
+    def expire_silence(self, silence_id: str, now: float) -> bool:
+        """End a silence now; False if there is no such active silence."""
+        cur = self.conn.execute(
+            "update silences set ends_at = ? where id = ? and ends_at > ?",
+            (now, silence_id, now),
+        )
+        return cur.rowcount > 0

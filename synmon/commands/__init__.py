@@ -11,5 +11,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "forecast",
     "anomalies",
     "fluentbit",
+    "alerts",
     "ui",
 )
