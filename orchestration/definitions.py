@@ -7,6 +7,7 @@ import dagster as dg
 
 from assets.forecasts import FORECAST_ASSETS, FORECAST_CHECKS
 from assets.ingest import INGEST_ASSETS, INGEST_CHECKS
+from assets.insights import INTELLIGENCE_ASSETS
 from assets.reports import REPORT_ASSETS
 from assets.resources import SynmonData
 from orchestration.dbt import dbt_resource, synmon_dbt_assets
@@ -15,7 +16,13 @@ from sensors.alerts import ALERT_SENSORS
 from sensors.landing import landing_sensor
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, synmon_dbt_assets, *FORECAST_ASSETS, *REPORT_ASSETS],
+    assets=[
+        *INGEST_ASSETS,
+        synmon_dbt_assets,
+        *FORECAST_ASSETS,
+        *INTELLIGENCE_ASSETS,
+        *REPORT_ASSETS,
+    ],
     asset_checks=[*INGEST_CHECKS, *FORECAST_CHECKS],
     jobs=JOBS,
     schedules=SCHEDULES,

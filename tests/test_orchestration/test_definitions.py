@@ -35,6 +35,10 @@ def test_asset_keys_snapshot(defs: dg.Definitions) -> None:
         "rpt_platform_daily",
         "rpt_resources_hourly",
         "forecast_daily",
+        "forecast_accuracy",
+        "anomalies",
+        "capacity_plan",
+        "insights",
         "daily_report",
         "weekly_report",
     }
