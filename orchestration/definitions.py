@@ -6,6 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.forecasts import FORECAST_ASSETS, FORECAST_CHECKS
+from assets.incidents import INCIDENT_ASSETS, INCIDENT_JOBS
 from assets.ingest import INGEST_ASSETS, INGEST_CHECKS
 from assets.insights import INTELLIGENCE_ASSETS
 from assets.reports import REPORT_ASSETS
@@ -13,6 +14,7 @@ from assets.resources import SynmonData
 from orchestration.dbt import dbt_resource, synmon_dbt_assets
 from orchestration.jobs import JOBS, SCHEDULES
 from sensors.alerts import ALERT_SENSORS
+from sensors.escalation import INCIDENT_SENSORS
 from sensors.landing import landing_sensor
 
 defs = dg.Definitions(
@@ -22,11 +24,12 @@ defs = dg.Definitions(
         *FORECAST_ASSETS,
         *INTELLIGENCE_ASSETS,
         *REPORT_ASSETS,
+        *INCIDENT_ASSETS,
     ],
     asset_checks=[*INGEST_CHECKS, *FORECAST_CHECKS],
-    jobs=JOBS,
+    jobs=[*JOBS, *INCIDENT_JOBS],
     schedules=SCHEDULES,
-    sensors=[landing_sensor, *ALERT_SENSORS],
+    sensors=[landing_sensor, *ALERT_SENSORS, *INCIDENT_SENSORS],
     resources={
         "data": SynmonData(),
         "dbt": dbt_resource(),

@@ -82,8 +82,16 @@ def run_demo(
 
     from assets.resources import SynmonData
     from orchestration.definitions import defs
+    from sensors.alerts import alert_sensor
 
     instance = dg.DagsterInstance.get()
+    # Alerts first, as in production: the sensor reads landing data as it lands; the batch
+    # pipeline (and the incident marts and reports it builds) comes after.
+    stage(
+        "ticking alert_sensor over the new landing data",
+        "alert_sensor",
+        lambda: _tick_alert_sensor(alert_sensor, instance, paths),
+    )
     job = defs.resolve_job_def("pipeline_job")
     result = stage(
         "running pipeline_job (ingest, dbt build, forecasts, reports)",
@@ -98,14 +106,6 @@ def run_demo(
     summary.run_id = result.run_id
     if not result.success:
         raise RuntimeError(f"pipeline_job failed (run {result.run_id}); see `synmon ui`")
-
-    from sensors.alerts import alert_sensor
-
-    stage(
-        "ticking alert_sensor over the new landing data",
-        "alert_sensor",
-        lambda: _tick_alert_sensor(alert_sensor, instance, paths),
-    )
 
     summary.ingested = _ingest_counts(paths)
     summary.marts = _mart_counts(paths)

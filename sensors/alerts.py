@@ -22,7 +22,9 @@ import dagster as dg
 from assets.resources import SynmonData
 from sensors.alert_config import AlertsConfig, load_alerts_config
 from sensors.channels import Channel, DeliverySummary, RetryPolicy, deliver_due
-from sensors.ops_store import BUFFER_COLUMNS, OpsStore
+from sensors.incidents import record_alerts
+from sensors.oncall import OncallConfig, load_oncall_config
+from sensors.ops_store import BUFFER_COLUMNS, OpsStore, delivery_lock
 from sensors.receivers_config import build_delivery, load_channels_config
 from sensors.routing import Routing
 from sensors.rule_sql import evaluate_rule
@@ -67,6 +69,7 @@ class TickResult:
     last_step: int | None = None
     new_notifications: int = 0
     delivery: DeliverySummary = field(default_factory=DeliverySummary)
+    incidents_opened: list[int] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # "read", each rule's name, "store"
 
     @property
@@ -192,11 +195,13 @@ def run_alert_tick(
     routing: Routing | None = None,
     policy: RetryPolicy | None = None,
     now: float | None = None,
+    oncall: OncallConfig | None = None,
 ) -> TickResult:
     """One evaluation: new landing requests -> rules -> ops store -> deliveries.
 
     Without `channels`, receivers, routing and retry policy come from config/channels.yaml;
-    with `channels` and no `routing`, every notification goes to every channel."""
+    with `channels` and no `routing`, every notification goes to every channel. Critical and
+    high alerts open incidents per config/oncall.yaml (or `oncall`), if that file exists."""
     import duckdb
 
     config = config or load_alerts_config(CONFIG_DIR / "alerts.yaml")
@@ -209,6 +214,8 @@ def run_alert_tick(
     routing = routing or Routing.broadcast([c.name for c in channels])
     now = time.time() if now is None else now
     step = config.evaluation.interval
+    if oncall is None and (CONFIG_DIR / "oncall.yaml").exists():
+        oncall = load_oncall_config(CONFIG_DIR / "oncall.yaml")
     with OpsStore(paths.ops_db) as store, tempfile.TemporaryDirectory() as tmp:
         consumed = {**cursor}
         for rel, done in store.source_offsets().items():
@@ -251,9 +258,12 @@ def run_alert_tick(
                 now=now,
             )
             con.close()
+            if oncall is not None and notes:
+                result.incidents_opened = record_alerts(store.conn, notes, oncall, now)
             _lap(result.seconds, "store", clock)
         result.cursor = {**consumed, **offsets}
-        result.delivery = deliver_due(store, channels, now=now, routing=routing, policy=policy)
+        with delivery_lock(paths.ops_db):
+            result.delivery = deliver_due(store, channels, now=now, routing=routing, policy=policy)
     return result
 
 

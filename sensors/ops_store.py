@@ -9,9 +9,11 @@ transaction; delivery bookkeeping is separate so an undelivered notification sur
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -310,3 +312,17 @@ class OpsStore:
             (now, silence_id, now),
         )
         return cur.rowcount > 0
+
+
+@contextmanager
+def delivery_lock(ops_db: str | Path) -> Iterator[None]:
+    """Serialise outbox delivery across sensors (the daemon ticks sensors in parallel threads):
+    an exclusive lock on `<ops_db>.deliver.lock` for the length of the block."""
+    path = Path(f"{ops_db}.deliver.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

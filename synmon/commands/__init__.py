@@ -12,5 +12,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "anomalies",
     "fluentbit",
     "alerts",
+    "incidents",
     "ui",
 )

@@ -39,6 +39,7 @@ def test_asset_keys_snapshot(defs: dg.Definitions) -> None:
         "anomalies",
         "capacity_plan",
         "insights",
+        "incident_marts",
         "daily_report",
         "weekly_report",
     }
