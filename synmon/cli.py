@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 
 from synmon.commands import COMMAND_MODULES
@@ -23,8 +22,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(f"synmon.commands.{name}") is None:  # TODO(integration): remove
-            continue
         importlib.import_module(f"synmon.commands.{name}").register(sub)
     return parser
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from synmon.forecasting.backtest import BacktestResult, choose_model, forecast
+from synmon.forecasting.backtest import MIN_TRAIN_DAYS, BacktestResult, choose_model, forecast
 from synmon.forecasting.models import quiet_prophet
 
 # Below this many series a worker pool costs more than it saves (each worker imports Prophet).
 PARALLEL_MIN_SERIES = 8
+MIN_BACKTEST_DAYS = 7
 
 DAILY_COLUMNS = ["series", "ds", "yhat", "yhat_lower", "yhat_upper", "model"]
 ACCURACY_COLUMNS = [
@@ -50,8 +51,14 @@ class SeriesForecast:
 def forecast_series(
     name: str, df: pd.DataFrame, horizon: int = 30, cutoffs: int = 3
 ) -> SeriesForecast:
-    """Backtest the candidates on `df`, pick by MAE, forecast `horizon` days with the winner."""
-    model, results = choose_model(df, horizon, cutoffs)
+    """Backtest the candidates on `df`, pick by MAE, forecast `horizon` days with the winner.
+
+    A history too short for a `horizon`-day backtest is backtested over what it allows (at least
+    a week; `horizon_days` in the accuracy rows says which); the forecast still runs `horizon`
+    days."""
+    days = (pd.to_datetime(df["ds"]).max() - pd.to_datetime(df["ds"]).min()).days
+    backtest_horizon = max(MIN_BACKTEST_DAYS, min(horizon, days - MIN_TRAIN_DAYS - 1))
+    model, results = choose_model(df, backtest_horizon, cutoffs)
     return SeriesForecast(name, model, results, forecast(df, horizon, model))
 
 
