@@ -1,8 +1,9 @@
 """Ingestion's pure core: landing files in, typed Parquet lake, quarantine and manifests out.
 
 `ingest_landing(landing, lake, streams)` is the one entry point the CLI, the Dagster assets and the
-tests call. Formats live in `jsonlines` (with the field rules of `schemas`) and `prometheus`; bytes
-and growth in `content`; the on-disk layout in `lake`; listing quarantined records in `quarantine`.
+tests call. Formats live in `jsonlines` (with the field rules of `schemas`; `jsonload` picks its
+fast or careful reader) and `prometheus`; bytes and growth in `content`; the on-disk layout in
+`lake`; listing quarantined records in `audit`.
 """
 
 from synmon.ingest.core import DEFAULT_STREAMS, SUPPORTED_STREAMS, ingest_landing, landing_files

@@ -13,7 +13,6 @@ import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import duckdb
 
 from synmon.ingest import lake as lk
 from synmon.ingest.content import NewContent, Unreadable, open_content, read_new
-from synmon.ingest.jsonlines import parse_sql
+from synmon.ingest.jsonload import load_json
 from synmon.ingest.prometheus import parse_exposition
 from synmon.ingest.report import FileResult, IngestReport, StreamReport
 from synmon.ingest.schemas import JSON_STREAMS, RAW_LIMIT
@@ -78,6 +77,7 @@ def _connect(lake: Path) -> duckdb.DuckDBPyConnection:
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"SET temp_directory = '{lake / lk.TMP_DIR / 'duckdb'}'")
     con.execute("SET memory_limit = '1500MB'")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
@@ -149,7 +149,7 @@ def _ingest_file(
         if stream == "metrics":
             _load_metrics(con, path, content, rel, lake, name, result, out)
         else:
-            _load_json(con, stream, content, rel, lake, name, result, out)
+            load_json(con, stream, content, rel, lake, slug, result, out)
     man.sha256, man.bytes_consumed = content.sha256, content.end
     man.lines_consumed = content.first_line - 1 + content.n_lines
     man.records_in += result.records_in
@@ -160,45 +160,6 @@ def _ingest_file(
     lk.save_manifest(lake, base_slug, man)
     if content.read_path != path:
         content.read_path.unlink(missing_ok=True)
-
-
-def _load_json(
-    con: duckdb.DuckDBPyConnection,
-    stream: str,
-    content: NewContent,
-    rel: str,
-    lake: Path,
-    name: str,
-    result: FileResult,
-    out: StreamReport,
-) -> None:
-    spec = JSON_STREAMS[stream]
-    now = datetime.now(UTC).replace(tzinfo=None)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {parse_sql(spec, content, rel, now)}")
-    good, bad = con.execute(
-        "SELECT count(*) FILTER (_reason IS NULL), count(*) FILTER (_reason IS NOT NULL)"
-        " FROM parsed"
-    ).fetchone() or (0, 0)
-    columns = ", ".join(f'"{f.name}"' for f in spec.fields)
-    if good:
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW parsed_good AS"
-            f" SELECT {columns}, _source, _line FROM parsed WHERE _reason IS NULL"
-        )
-        written = lk.write_partitions(con, "parsed_good", lake, spec.dataset, name)
-        out.partitions.update(written)
-    if bad:
-        lk.write_quarantine(
-            con,
-            f"SELECT '{stream}' AS stream, _source AS file, _line AS line, _reason AS reason,"
-            " _raw AS raw, now()::TIMESTAMP AS ingested_at FROM parsed"
-            " WHERE _reason IS NOT NULL ORDER BY _line",
-            lake,
-            stream,
-            name,
-        )
-    con.execute("DROP TABLE parsed")
-    result.records_in, result.loaded, result.quarantined = good + bad, good, bad
 
 
 def _load_metrics(
@@ -221,7 +182,10 @@ def _load_metrics(
     )
     if rows:
         relation = lk.stage_rows(
-            ({**asdict(r), "value": repr(r.value)} for r in rows), METRIC_COLUMNS, lake
+            # vars(), not asdict(): asdict deep-copies every field, a third of the metrics time.
+            ({**vars(r), "value": repr(r.value)} for r in rows),
+            METRIC_COLUMNS,
+            lake,
         )
         out.partitions.update(lk.write_partitions(con, relation, lake, "metrics", name))
     if rejects:

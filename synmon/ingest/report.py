@@ -15,6 +15,7 @@ class FileResult:
     quarantined: int = 0
     error: str | None = None
     note: str = ""
+    reader: str = ""  # "read_json" (plain JSON objects, the fast path) or "lines" (any shape)
 
 
 @dataclass
