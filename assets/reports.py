@@ -1,5 +1,6 @@
-"""The report assets: the daily and weekly PDF (and HTML twin) rendered from the warehouse marts
-and the forecast, under data/reports/{daily,weekly}/."""
+"""The report assets: the daily and weekly PDF (and HTML twin) rendered from the warehouse marts,
+the intelligence tables and the ops store, under data/reports/{daily,weekly}/; and the dashboard
+page, data/reports/dashboard/index.html, over the last 24 hours."""
 
 from datetime import date
 
@@ -30,7 +31,7 @@ def _materialize(kind: ReportKind, data: SynmonData, config: ReportConfig) -> dg
 
     paths = data.paths
     period = date.fromisoformat(config.day) if config.day else None
-    result = render_report(kind, paths.warehouse, paths.reports, period)
+    result = render_report(kind, paths.warehouse, paths.reports, period, ops_db=paths.ops_db)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.pdf_path)),
@@ -67,4 +68,24 @@ def weekly_report(
     return result
 
 
+@dg.asset(group_name="reports", deps=REPORT_DEPS, kinds={"html"})
+def dashboard(context: dg.AssetExecutionContext, data: SynmonData) -> dg.MaterializeResult:
+    """The dashboard page: the report's sections over the last 24 hours in the warehouse, one
+    self-contained HTML file, data/reports/dashboard/index.html (served by `synmon serve`)."""
+    from reports.dashboard import render_dashboard
+    from reports.summary import summary_markdown
+
+    paths = data.paths
+    result = render_dashboard(paths.warehouse, paths.reports, ops_db=paths.ops_db)
+    context.log.info(f"dashboard written: {result.path}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "window": result.window,
+            "summary": dg.MetadataValue.md(summary_markdown(result.summary)),
+        }
+    )
+
+
 REPORT_ASSETS = [daily_report, weekly_report]
+DASHBOARD_ASSETS = [dashboard]

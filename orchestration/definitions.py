@@ -9,7 +9,7 @@ from assets.forecasts import FORECAST_ASSETS, FORECAST_CHECKS
 from assets.incidents import INCIDENT_ASSETS, INCIDENT_JOBS
 from assets.ingest import INGEST_ASSETS, INGEST_CHECKS
 from assets.insights import INTELLIGENCE_ASSETS
-from assets.reports import REPORT_ASSETS
+from assets.reports import DASHBOARD_ASSETS, REPORT_ASSETS
 from assets.resources import SynmonData
 from orchestration.dbt import dbt_resource, synmon_dbt_assets
 from orchestration.jobs import JOBS, SCHEDULES
@@ -24,6 +24,7 @@ defs = dg.Definitions(
         *FORECAST_ASSETS,
         *INTELLIGENCE_ASSETS,
         *REPORT_ASSETS,
+        *DASHBOARD_ASSETS,
         *INCIDENT_ASSETS,
     ],
     asset_checks=[*INGEST_CHECKS, *FORECAST_CHECKS],

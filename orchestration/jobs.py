@@ -47,5 +47,19 @@ weekly_report_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
-JOBS = [ingest_job, pipeline_job, daily_report_job, weekly_report_job]
-SCHEDULES = [daily_report_schedule, weekly_report_schedule]
+dashboard_job = dg.define_asset_job(
+    "dashboard_job",
+    selection=dg.AssetSelection.assets("dashboard"),
+    description="Re-render the last-24-hours dashboard page from the warehouse.",
+)
+
+dashboard_schedule = dg.ScheduleDefinition(
+    name="dashboard_schedule",
+    job=dashboard_job,
+    cron_schedule="5 * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+JOBS = [ingest_job, pipeline_job, daily_report_job, weekly_report_job, dashboard_job]
+SCHEDULES = [daily_report_schedule, weekly_report_schedule, dashboard_schedule]

@@ -175,3 +175,57 @@ def sparkline(values: Sequence[float | None], label: str) -> Chart:
         hi = max((v for _, v in pts), default=0.0)
         alt = f"Daily p95 latency of {label} over {len(values)} days, {lo:,.0f} to {hi:,.0f} ms."
         return Chart(_to_uri(fig), alt)
+
+
+def _daily_axis(ax: Any, period: Period) -> None:
+    ax.axvspan(period.start, period.end + timedelta(days=1), color=OKABE_ITO["orange"],
+               alpha=0.18, linewidth=0, label="report period")  # fmt: skip
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+    ax.set_ylim(bottom=0)
+
+
+def cost_chart(daily: Sequence[tuple[date, float]], period: Period) -> Chart:
+    """Daily cost in USD over the trend window, the report period shaded."""
+    with matplotlib.rc_context(_RC):
+        fig, (ax,) = _figure(7.2, 1.7)
+        if daily:
+            days, usd = zip(*daily, strict=True)
+            ax.bar(days, usd, width=0.8, color=OKABE_ITO["blue"], label="cost per day")
+        _daily_axis(ax, period)
+        ax.set_ylabel("USD per day")
+        ax.yaxis.set_major_formatter(mticker.FuncFormatter(_short_number))
+        ax.legend(loc="lower left", ncols=2, fontsize=7)
+        total = sum(v for _, v in daily)
+        alt = (
+            f"Bar chart of daily cost over {len(daily)} days ending {period.end.isoformat()}, "
+            f"{total:,.0f} USD in all."
+            if daily
+            else "Daily cost chart: no cost data."
+        )
+        return Chart(_to_uri(fig), alt)
+
+
+def users_chart(daily: Sequence[tuple[date, float, float, float]], period: Period) -> Chart:
+    """DAU, WAU and MAU per day over the trend window."""
+    with matplotlib.rc_context(_RC):
+        fig, (ax,) = _figure(7.2, 1.7)
+        for col, name, colour, style in ((3, "MAU", OKABE_ITO["purple"], ":"),
+                                         (2, "WAU", OKABE_ITO["green"], "--"),
+                                         (1, "DAU", OKABE_ITO["blue"], "-")):  # fmt: skip
+            pts = [(r[0], r[col]) for r in daily if r[col] is not None]
+            if pts:
+                ax.plot(*zip(*pts, strict=True), style, color=colour, linewidth=1.3, label=name)
+        _daily_axis(ax, period)
+        ax.set_ylabel("users")
+        ax.yaxis.set_major_formatter(mticker.FuncFormatter(_short_number))
+        ax.legend(loc="lower left", ncols=4, fontsize=7)
+        last = daily[-1] if daily else None
+        alt = (
+            f"Line chart of daily, weekly and monthly active users over {len(daily)} days; on "
+            f"{last[0].isoformat()} DAU {last[1] or 0:,.0f}, WAU {last[2] or 0:,.0f}, "
+            f"MAU {last[3] or 0:,.0f}."
+            if last
+            else "Active users chart: no data."
+        )
+        return Chart(_to_uri(fig), alt)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from reports.periods import Period
+from reports.periods import Period, Window
 from reports.warehouse import Warehouse
 
 PLATFORM = "rpt_platform_daily"
@@ -100,6 +101,14 @@ class ReportData:
     endpoints: list[dict[str, Any]] = field(default_factory=list)
     forecast: Forecast | None = None
     accuracy: list[dict[str, Any]] = field(default_factory=list)
+    quality: list[dict[str, Any]] = field(default_factory=list)
+    cost: dict[str, Any] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=dict)
+    slos: list[dict[str, Any]] = field(default_factory=list)
+    capacity: list[dict[str, Any]] = field(default_factory=list)
+    anomalies: dict[str, Any] = field(default_factory=dict)
+    alerts: dict[str, Any] | None = None
+    insights: list[dict[str, Any]] = field(default_factory=list)
 
     def missing(self, *tables: str) -> list[str]:
         """Those of `tables` the warehouse does not hold yet."""
@@ -124,7 +133,9 @@ def _weighted(col: str) -> str:
 def period_metrics(wh: Warehouse, p: Period) -> dict[str, float | None]:
     """Platform figures for one period; keys absent or None when their table is not built."""
     m: dict[str, float | None] = {}
-    if wh.has(PLATFORM):
+    if isinstance(p, Window) and wh.has(HOURLY):
+        m.update(_window_metrics(wh, p))
+    elif wh.has(PLATFORM):
         row = wh.one(
             f"select sum(requests) as requests, {_weighted('error_rate')} as error_rate, "
             f"{_weighted('latency_p95_ms')} as latency_p95_ms, sum(cost_usd) as cost_usd "
@@ -133,7 +144,8 @@ def period_metrics(wh: Warehouse, p: Period) -> dict[str, float | None]:
         )
         m.update(row)
         m["throughput_rps"] = None if row["requests"] is None else row["requests"] / p.seconds
-    p50_src = COMPONENT if wh.has(COMPONENT) else HOURLY if wh.has(HOURLY) else None
+    p50_src = COMPONENT if wh.has(COMPONENT) and not isinstance(p, Window) else None
+    p50_src = p50_src or (HOURLY if wh.has(HOURLY) else None)
     if p50_src:
         t, lo, hi = (
             ("day", p.start, p.end) if p50_src == COMPONENT else ("hour", p.start_ts, p.end_ts)
@@ -156,6 +168,20 @@ def period_metrics(wh: Warehouse, p: Period) -> dict[str, float | None]:
         )
         m["cpu_utilization"], m["cpu_peak"] = row["cpu"], row["cpu_peak"]
     return m
+
+
+def _window_metrics(wh: Warehouse, p: Period) -> dict[str, float | None]:
+    """Platform figures for a rolling window, from the hourly mart (the daily ones cannot cut
+    at an hour); percentiles are request-weighted means of the hourly ones."""
+    row = wh.one(
+        f"select sum(requests) as requests, sum(errors) / nullif(sum(requests), 0) as error_rate, "
+        f"{_weighted('latency_p95_ms')} as latency_p95_ms from {HOURLY} "
+        "where hour >= ? and hour < ?",
+        [p.start_ts, p.end_ts],
+    )
+    row["cost_usd"] = None  # day-grain cost cannot be cut to 24 rolling hours
+    row["throughput_rps"] = None if row["requests"] is None else row["requests"] / p.seconds
+    return row
 
 
 def build_kpis(cur: dict[str, float | None], prev: dict[str, float | None]) -> list[Kpi]:
@@ -219,7 +245,9 @@ def component_table(wh: Warehouse, p: Period) -> tuple[list[dict[str, Any]], str
         [p.end - timedelta(days=SPARK_DAYS - 1), p.end],
     ):
         spark.setdefault(r["component"], []).append(r["p95"])
-    rows = sorted(wh.rows(q, [p.start, p.end]), key=lambda r: -(r["requests"] or 0))
+    rows = sorted(
+        wh.rows(q, [p.start, p.end]), key=lambda r: (-(r["requests"] or 0), r["component"])
+    )
     for r in rows:
         before = prev.get(r["component"], {})
         r["prev_requests"], r["prev_p95"] = before.get("requests"), before.get("p95")
@@ -294,8 +322,12 @@ def forecast(wh: Warehouse, last_day: date, accuracy: list[dict[str, Any]]) -> F
     )
 
 
-def load_report_data(wh: Warehouse, period: Period, last_day: date) -> ReportData:
+def load_report_data(
+    wh: Warehouse, period: Period, last_day: date, ops_db: Path | None = None
+) -> ReportData:
     """Everything the templates show for `period`, against the period before it."""
+    from reports import sections as s
+
     prev = period.previous()
     data = ReportData(period, prev, last_day, datetime.now(UTC), wh.tables)
     data.kpis = build_kpis(period_metrics(wh, period), period_metrics(wh, prev))
@@ -307,4 +339,18 @@ def load_report_data(wh: Warehouse, period: Period, last_day: date) -> ReportDat
         data.accuracy = backtest_accuracy(wh)
     if wh.has(FORECAST):
         data.forecast = forecast(wh, last_day, data.accuracy)
+    if wh.has(s.QUALITY):
+        data.quality = s.quality_by_domain(wh, period)
+    if wh.has(s.COST):
+        data.cost = s.cost(wh, period)
+    data.users = s.users(wh, period)
+    if wh.has(s.SLO):
+        data.slos = s.slos(wh, period)
+    if wh.has(s.CAPACITY):
+        data.capacity = s.capacity(wh)
+    if wh.has(s.ANOMALIES):
+        data.anomalies = s.anomalies(wh, period)
+    if wh.has(s.INSIGHTS):
+        data.insights = s.insights(wh)
+    data.alerts = s.alerts(ops_db, period)
     return data

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-ReportKind = Literal["daily", "weekly"]
+ReportKind = Literal["daily", "weekly", "dashboard"]
 KINDS: tuple[ReportKind, ...] = ("daily", "weekly")
 
 
@@ -60,6 +60,43 @@ class Period:
 
     def describe(self) -> str:
         """Human text with the zone, e.g. `Mon 2026-11-23 00:00 to Tue 2026-11-24 00:00 UTC`."""
+        fmt = "%a %Y-%m-%d %H:%M"
+        return f"{self.start_ts.strftime(fmt)} to {self.end_ts.strftime(fmt)} UTC"
+
+
+@dataclass(frozen=True)
+class Window(Period):
+    """The dashboard's rolling 24 hours ending at `end_hour` (exclusive, naive UTC). For marts
+    whose grain is a day, `start` = `end` = the UTC day the window starts on: the complete day
+    that overlaps it most (a partial day would read as a drop)."""
+
+    end_hour: datetime = datetime(1970, 1, 1)
+
+    @classmethod
+    def ending(cls, end_hour: datetime) -> Window:
+        first = end_hour - timedelta(hours=24)
+        return cls("dashboard", first.date(), first.date(), end_hour)
+
+    @property
+    def label(self) -> str:
+        return f"24 h to {self.end_hour:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def days(self) -> int:
+        return 1
+
+    @property
+    def start_ts(self) -> datetime:
+        return self.end_hour - timedelta(hours=24)
+
+    @property
+    def end_ts(self) -> datetime:
+        return self.end_hour
+
+    def previous(self) -> Window:
+        return Window.ending(self.end_hour - timedelta(hours=24))
+
+    def describe(self) -> str:
         fmt = "%a %Y-%m-%d %H:%M"
         return f"{self.start_ts.strftime(fmt)} to {self.end_ts.strftime(fmt)} UTC"
 

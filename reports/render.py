@@ -15,14 +15,19 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from reports.data import ReportData, last_complete_day, load_report_data
+from reports.data import TABLES, ReportData, last_complete_day, load_report_data
 from reports.periods import KINDS, Period, ReportKind, last_complete_period
+from reports.sections import SECTION_TABLES
 from reports.summary import clip, sentences, summary_dict
 from reports.warehouse import Warehouse
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-TITLES = {"daily": "Daily performance report", "weekly": "Weekly performance report"}
+TITLES = {
+    "daily": "Daily performance report",
+    "weekly": "Weekly performance report",
+    "dashboard": "Platform dashboard",
+}
 
 
 @dataclass(frozen=True)
@@ -34,17 +39,19 @@ class Section:
     template: str
 
 
-# Issue 8's later sections (quality, cost, users, SLOs, anomalies, recommendations) slot in here.
-SECTIONS: dict[str, tuple[Section, ...]] = {
-    kind: (
-        Section("summary", "Executive summary", "summary.html.j2"),
-        Section("overview", "System overview", "overview.html.j2"),
-        Section("components", "Component performance", "components.html.j2"),
-        Section("endpoints", "Slowest endpoints", "endpoints.html.j2"),
-        Section("forecast", "Forecasts and capacity", "forecast.html.j2"),
-    )
-    for kind in KINDS
-}
+_SECTIONS = (
+    Section("summary", "Executive summary", "summary.html.j2"),
+    Section("overview", "System overview", "overview.html.j2"),
+    Section("components", "Component performance", "components.html.j2"),
+    Section("quality", "Quality by domain", "quality.html.j2"),
+    Section("cost", "Cost", "cost.html.j2"),
+    Section("users", "Users and retention", "users.html.j2"),
+    Section("slos", "Service level objectives", "slos.html.j2"),
+    Section("forecast", "Forecasts and capacity", "forecast.html.j2"),
+    Section("anomalies", "Anomalies and incidents", "anomalies.html.j2"),
+    Section("recommendations", "Recommendations", "recommendations.html.j2"),
+)
+SECTIONS: dict[str, tuple[Section, ...]] = {kind: _SECTIONS for kind in (*KINDS, "dashboard")}
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,14 @@ def _fmt(value: float | None, unit: str = "") -> str:
         return f"${value:,.2f}"
     if unit == "req/s":
         return f"{value:,.1f} req/s" if abs(value) < 1000 else f"{value:,.0f} req/s"
+    if unit == "USD4":
+        return f"${value:,.4f}"
+    if unit == "x":
+        return f"{value:,.1f}×"
+    if unit == "min":
+        return f"{value:,.0f} min" if value < 120 else f"{value / 60:,.1f} h"
+    if unit == "score":
+        return f"{value:.2f}"
     if unit == "int":
         return f"{value:,.0f}"
     return f"{value:,.2f}"
@@ -127,6 +142,15 @@ def render_html(data: ReportData, kind: ReportKind, lines: list[str]) -> str:
             charts.forecast_chart(data.forecast, data.period) if data.forecast else None
         ),
         "sparks": sparks,
+        "report_tables": [*TABLES, *SECTION_TABLES],
+        "cost_chart": (
+            charts.cost_chart(data.cost["daily"], data.period) if data.cost.get("daily") else None
+        ),
+        "users_chart": (
+            charts.users_chart(data.users["daily"], data.period)
+            if data.users.get("daily")
+            else None
+        ),
         # Our own stylesheet, trusted: autoescaping would break selectors such as `a > b`.
         "css": Markup((STATIC_DIR / "report.css").read_text(encoding="utf-8")),
     }
@@ -141,11 +165,11 @@ def html_to_pdf(html: str, pdf_path: Path) -> tuple[int, list[str]]:
 
     fetcher = StaticOnlyFetcher(STATIC_DIR)
     doc = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher).render()
-    _atomic_write(pdf_path, doc.write_pdf())
+    atomic_write(pdf_path, doc.write_pdf())
     return len(doc.pages), fetcher.refused
 
 
-def _atomic_write(path: Path, content: bytes) -> None:
+def atomic_write(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(content)
@@ -164,18 +188,23 @@ def resolve_period(wh: Warehouse, kind: ReportKind, period: date | None) -> tupl
 
 
 def render_report(
-    kind: ReportKind, warehouse: Path, out_dir: Path, period: date | None = None
+    kind: ReportKind,
+    warehouse: Path,
+    out_dir: Path,
+    period: date | None = None,
+    ops_db: Path | None = None,
 ) -> ReportResult:
     """Render the daily or weekly report for the period holding `period` (default: the last
-    complete UTC day or ISO week in the data) to PDF and HTML under `out_dir/<kind>/`."""
+    complete UTC day or ISO week in the data) to PDF and HTML under `out_dir/<kind>/`. Alerts
+    come from `ops_db` (the ops store, read-only) when given."""
     with Warehouse(warehouse) as wh:
         chosen, last = resolve_period(wh, kind, period)
-        data = load_report_data(wh, chosen, last)
+        data = load_report_data(wh, chosen, last, ops_db)
     lines = sentences(data)
     html = render_html(data, kind, lines)
     base = Path(out_dir) / kind / chosen.label
     html_path, pdf_path = base.with_suffix(".html"), base.with_suffix(".pdf")
-    _atomic_write(html_path, html.encode("utf-8"))
+    atomic_write(html_path, html.encode("utf-8"))
     pages, refused = html_to_pdf(html, pdf_path)
     summary = summary_dict(data, lines)
     summary["pages"] = pages

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from reports.data import TABLES, Kpi, ReportData
+from reports.sections import SECTION_TABLES
 
 
 def clip(text: object, limit: int = 80) -> str:
@@ -82,6 +83,7 @@ def sentences(data: ReportData) -> list[str]:
                 f"with a p95 of {e['p95']:,.0f} ms.",
             )
         )
+    movers += section_movers(data)
     out += [text for _, text in sorted(movers, key=lambda m: -m[0])[:3]]
     fc = data.forecast
     if fc and fc.next_7_days is not None:
@@ -94,6 +96,44 @@ def sentences(data: ReportData) -> list[str]:
     if not out:
         out.append("The warehouse holds no data for this period yet.")
     return out[:5]
+
+
+def section_movers(data: ReportData) -> list[tuple[float, str]]:
+    """Candidate sentences from quality, cost, users, SLOs and alerts, weighted like the KPIs
+    (a relative change of 10 % weighs 0.1; a point of a rate weighs as 5 %)."""
+    out: list[tuple[float, str]] = []
+    moved = [q for q in data.quality if q["quality_score"] is not None and q["prev_quality_score"]]
+    if moved:
+        q = max(moved, key=lambda q: abs(q["quality_score"] - q["prev_quality_score"]))
+        ch = q["quality_score"] - q["prev_quality_score"]
+        text = (
+            f"Quality in the {clip(q['domain'])} domain {'rose' if ch > 0 else 'fell'} "
+            f"{abs(ch) * 100:.1f} points to a score of {q['quality_score']:.2f}."
+        )
+        out.append((abs(ch) * 5, text))
+    total, prev = data.cost.get("total"), data.cost.get("prev_total")
+    if total is not None and prev:
+        ch = total / prev - 1
+        out.append(
+            (abs(ch), f"Cost was ${total:,.2f}, {'up' if ch > 0 else 'down'} {abs(ch):.1%}.")
+        )
+    cur, before = data.users.get("current", {}), data.users.get("previous", {})
+    if cur.get("dau") is not None and before.get("dau"):
+        ch = cur["dau"] / before["dau"] - 1
+        text = (
+            f"Daily active users averaged {cur['dau']:,.0f}, "
+            f"{'up' if ch > 0 else 'down'} {abs(ch):.1%}; MAU {cur['mau'] or 0:,.0f}."
+        )
+        out.append((abs(ch), text))
+    risky = [s for s in data.slos if s["status"] != "ok"]
+    if risky:
+        names = ", ".join(f"{clip(s['component'], 40)} ({s['status']})" for s in risky[:3])
+        text = f"{len(risky)} SLO{'s' if len(risky) > 1 else ''} need attention: {names}."
+        out.append((0.05 * len(risky), text))
+    if data.alerts and data.alerts["open"]:
+        n = len(data.alerts["open"])
+        out.append((0.5, f"{n} alert{'s are' if n > 1 else ' is'} still open at the period's end."))
+    return out
 
 
 def summary_dict(data: ReportData, lines: list[str]) -> dict[str, Any]:
@@ -109,7 +149,7 @@ def summary_dict(data: ReportData, lines: list[str]) -> dict[str, Any]:
             for k in data.kpis
         },
         "sentences": lines,
-        "missing_tables": data.missing(*TABLES),
+        "missing_tables": data.missing(*TABLES, *SECTION_TABLES),
     }
 
 

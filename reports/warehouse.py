@@ -16,7 +16,9 @@ class Warehouse:
     def __init__(self, path: Path) -> None:
         if not Path(path).is_file():
             raise FileNotFoundError(f"warehouse not found: {path} (run `synmon demo` first)")
-        self._con = duckdb.connect(str(path), read_only=True)
+        # One thread: parallel float sums add in varying order, and the same warehouse must give
+        # the same report (golden tests, re-renders); report queries read small marts.
+        self._con = duckdb.connect(str(path), read_only=True, config={"threads": 1})
         names = self._con.execute(
             "select table_name from information_schema.tables where table_schema = 'main'"
         ).fetchall()

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=()
+  pkgs+=(chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -11,6 +11,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "forecast",
     "anomalies",
     "fluentbit",
+    "serve",
     "alerts",
     "incidents",
     "ui",

@@ -64,6 +64,7 @@ def test_jobs_schedules_sensors(defs: dg.Definitions) -> None:
     assert crons == {
         "daily_report_schedule": ("0 6 * * *", "UTC"),
         "weekly_report_schedule": ("0 7 * * 1", "UTC"),
+        "dashboard_schedule": ("5 * * * *", "UTC"),
     }
     assert {s.name for s in defs.sensors or []} >= {"landing_sensor", "alert_sensor"}
     daily = defs.resolve_job_def("daily_report_job")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.reports import REPORT_ASSETS, daily_report
+from assets.reports import DASHBOARD_ASSETS, REPORT_ASSETS, daily_report
 from assets.resources import SynmonData
 from synmon.cli import main
 from synmon.settings import Paths
@@ -57,3 +58,33 @@ def test_cli_fails_cleanly_without_a_warehouse(
 ) -> None:
     assert main(["--data-dir", str(data_paths.data), "report", "daily"]) == 1
     assert "warehouse not found" in capsys.readouterr().err
+
+
+def test_dashboard_asset_and_cli(
+    data_paths: Paths, warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(warehouse, data_paths.warehouse)
+    result = dg.materialize(
+        DASHBOARD_ASSETS, resources={"data": SynmonData(data_dir=str(data_paths.data))}
+    )
+    (mat,) = result.asset_materializations_for_node("dashboard")
+    index = data_paths.reports / "dashboard" / "index.html"
+    assert Path(mat.metadata["path"].value) == index and index.is_file()
+    assert mat.metadata["window"].value == "24 h to 2026-11-30 10:00 UTC"
+    argv = ["--data-dir", str(data_paths.data), "report", "dashboard", "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["html"] == str(index)
+    assert main([*argv[:-1], "--date", "2026-11-20"]) == 2
+
+
+def test_serve_refuses_a_missing_reports_folder(
+    data_paths: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from synmon.commands import serve
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir")
+    serve.register(parser.add_subparsers())
+    args = parser.parse_args(["--data-dir", str(data_paths.data), "serve", "--port", "0"])
+    assert args.func(args) == 1
+    assert "no reports folder" in capsys.readouterr().err

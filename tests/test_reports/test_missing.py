@@ -12,6 +12,7 @@ from reports.render import render_html, render_report, resolve_period
 from reports.summary import sentences
 from reports.warehouse import Warehouse
 from tests.test_reports.conftest import LAST_DAY
+from tests.test_reports.marts import INTEL_TABLES, ISSUE4_TABLES
 from tests.test_reports.warehouse import build_warehouse
 
 
@@ -27,8 +28,9 @@ def test_foundation_marts_only(tmp_path: Path) -> None:
         data = load_report_data(wh, period, last)
     html = render_html(data, "daily", sentences(data))
     assert "Not available yet" in html
-    for table in ("rpt_resources_hourly", "forecast_daily"):
-        assert f"<code>{table}</code>" in html
+    for table in ("rpt_resources_hourly", "forecast_daily", *ISSUE4_TABLES, *INTEL_TABLES):
+        assert f"<code>{table}</code>" in html, table
+    assert html.count('<section id="') == 10  # no section disappears
     assert "rpt_component_daily not built yet" in html  # derived from the hourly mart
     assert "marl_coordinator" in html
     cpu = next(k for k in data.kpis if k.key == "cpu_utilization")

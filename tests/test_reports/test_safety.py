@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reports.render import html_to_pdf, render_report
+from reports.render import SECTIONS, html_to_pdf, render_report
 from reports.safety import STATIC_DIR, RefusedURL, StaticOnlyFetcher
 from tests.test_reports.conftest import LAST_DAY
+from tests.test_reports.marts import HOSTILE_DOMAIN, build_ops_store
 from tests.test_reports.warehouse import (
     HOSTILE_ENDPOINT,
     HOSTILE_LABEL,
@@ -83,8 +84,22 @@ def test_pdf_render_refuses_external_references(
 @pytest.mark.timeout(180)  # a pathological name once made WeasyPrint spin for many minutes
 def test_hostile_values_are_escaped_end_to_end(tmp_path: Path) -> None:
     wh = build_warehouse(tmp_path / "warehouse.duckdb", LAST_DAY, days=9, hostile=True)
-    result = render_report("daily", wh, tmp_path / "reports")
+    ops = build_ops_store(tmp_path / "ops.sqlite", LAST_DAY, hostile=True)
+    result = render_report("daily", wh, tmp_path / "reports", ops_db=ops)
     html = result.html_path.read_text(encoding="utf-8")
+    body = html.split("<body", 1)[1]
+    assert "Not available yet" not in html  # every section rendered its (hostile) data
+    sections = {s.id: body.split(f'<section id="{s.id}"')[1].split("</section>")[0]
+                for s in SECTIONS["daily"]}  # fmt: skip
+    escaped_domain = "&lt;svg onload=alert(1)&gt;"
+    assert HOSTILE_DOMAIN not in html and "<svg onload" not in html
+    for sid in ("quality", "cost"):
+        assert escaped_domain in sections[sid], sid
+    for sid in ("components", "cost", "slos"):
+        assert "{{ 7*7 }}" in sections[sid] and RTL_NAME in sections[sid], sid
+    assert "{{ 7*7 }}&lt;b&gt;rule&lt;/b&gt;" in sections["anomalies"]  # alert rule name
+    assert "{{ 7*7 }} &lt;b&gt;scale&lt;/b&gt;" in sections["recommendations"]  # insight title
+    assert ">49<" not in body and "<b>rule</b>" not in html
     assert HOSTILE_ENDPOINT not in html and "<script>alert" not in html
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
     assert HOSTILE_LABEL in html and "49" not in html.split("<body", 1)[1].split(">", 1)[0]
@@ -93,4 +108,4 @@ def test_hostile_values_are_escaped_end_to_end(tmp_path: Path) -> None:
     reader = PdfReader(io.BytesIO(result.pdf_path.read_bytes()))
     text = "".join("".join(p.extract_text() for p in reader.pages).split())  # lines wrap anywhere
     assert '<imgsrc="file:///etc/passwd">' in text and "{{7*7}}" in text
-    assert len(reader.pages) <= 5  # a 10 kB component name does not take over the layout
+    assert len(reader.pages) <= 9  # a 10 kB component name does not take over the layout

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-ALL_TABLES = (
+from tests.test_reports.marts import INTEL_TABLES, ISSUE4_TABLES, add_tables
+
+FOUNDATION_TABLES = (
     "rpt_performance_hourly",
     "rpt_component_daily",
     "rpt_platform_daily",
@@ -17,6 +19,7 @@ ALL_TABLES = (
     "forecast_daily",
     "forecast_accuracy",
 )
+ALL_TABLES = FOUNDATION_TABLES + ISSUE4_TABLES + INTEL_TABLES
 
 # component, endpoint, base requests/s, base p50 ms
 ENDPOINTS: list[tuple[str, str, float, float]] = [
@@ -52,7 +55,7 @@ def build_warehouse(
     keep = set(tables)
     start = datetime.combine(last_day - timedelta(days=days - 1), time())
     end = datetime.combine(last_day + timedelta(days=1), time()) + timedelta(hours=partial_hours)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config={"threads": 1})  # reproducible float sums
     eps = ENDPOINTS + (HOSTILE if hostile else [])
     con.execute("create table eps (component varchar, endpoint varchar, rps double, ms double)")
     con.executemany("insert into eps values (?, ?, ?, ?)", eps)
@@ -154,6 +157,7 @@ def build_warehouse(
         """,
         [cutoff],
     )
+    add_tables(con, last_day, hostile)
     con.execute("drop table eps")
     for table in set(ALL_TABLES) - keep:
         con.execute(f"drop table {table}")
