@@ -10,9 +10,7 @@ daily as (
         day,
         count(*) as requests,
         sum(case when is_server_error then 1 else 0 end) as errors,
-        {{ percentile_cont('latency_ms', 0.5) }} as latency_p50_ms,
-        {{ percentile_cont('latency_ms', 0.95) }} as latency_p95_ms,
-        {{ percentile_cont('latency_ms', 0.99) }} as latency_p99_ms,
+        {{ percentile_list('latency_ms', [0.5, 0.95, 0.99]) }} as latency_pcts,
         sum(cost_usd) as cost_usd,
         count(distinct user_id) as active_users
     from requests
@@ -26,9 +24,9 @@ final as (
         requests,
         errors,
         {{ ratio('errors', 'requests') }} as error_rate,
-        latency_p50_ms,
-        latency_p95_ms,
-        latency_p99_ms,
+        {{ list_element('latency_pcts', 1) }} as latency_p50_ms,
+        {{ list_element('latency_pcts', 2) }} as latency_p95_ms,
+        {{ list_element('latency_pcts', 3) }} as latency_p99_ms,
         cost_usd,
         active_users
     from daily

@@ -9,7 +9,7 @@ daily as (
         day,
         count(*) as requests,
         sum(case when is_server_error then 1 else 0 end) as errors,
-        {{ percentile_cont('latency_ms', 0.95) }} as latency_p95_ms,
+        {{ percentile_list('latency_ms', [0.95, 0.5]) }} as latency_pcts,
         count(distinct user_id) as active_users,
         sum(cost_usd) as cost_usd
     from requests
@@ -21,9 +21,10 @@ final as (
         day,
         requests,
         {{ ratio('errors', 'requests') }} as error_rate,
-        latency_p95_ms,
+        {{ list_element('latency_pcts', 1) }} as latency_p95_ms,
         active_users,
-        cost_usd
+        cost_usd,
+        {{ list_element('latency_pcts', 2) }} as latency_p50_ms
     from daily
 )
 

@@ -1,0 +1,1 @@
+{{ performance_rollup('day', 'day', 86400) }}
