@@ -4,15 +4,20 @@
 
     window_sql: SQL giving the window start from the columns of fct_requests;
     window_column: its name in the mart (ts_window, day); window_seconds: the window's length,
-    the denominator of throughput_rps.
+    the denominator of throughput_rps; retention_days: keep only the windows of the last N days
+    of data (none: all history), the way Prometheus keeps fine resolution for recent data only.
 #}
 
-{% macro performance_rollup(window_sql, window_column, window_seconds) %}
+{% macro performance_rollup(window_sql, window_column, window_seconds, retention_days=none) %}
 
 with
 
 requests as (
     select * from {{ ref('fct_requests') }}
+    {%- if retention_days is not none %}
+    where ts >= {{ dbt.dateadd('day', -retention_days,
+                               '(select max(ts) from ' ~ ref('fct_requests') ~ ')') }}
+    {%- endif %}
 ),
 
 windowed as (
