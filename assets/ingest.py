@@ -17,9 +17,26 @@ STREAM_DESCRIPTIONS = {
     "events": "One row per business or quality event (content generated, validation result,"
     " quality score, user feedback, deploy); grain: one event. Partitioned by UTC date of `ts`.",
     "metrics": "One row per Prometheus/OpenMetrics sample (histogram buckets keep `le`,"
-    " summaries `quantile`); grain: one sample of one series at one scrape time.",
+    " summaries `quantile`); Prometheus, OpenMetrics, OTLP/JSON and Fluent Bit metrics text;"
+    " grain: one sample of one series at one scrape time.",
+    "logs": "One row per application log record (JSON lines in any Fluent Bit shape): ts, level,"
+    " component, message, host, other keys as JSON text in `fields`; grain: one log record.",
+    "access": "One row per web access log line accepted by Fluent Bit's apache2 regex, or per"
+    " apache2/nginx parser record; latency_ms stays NULL; grain: one HTTP request.",
+    "traces": "One row per OTLP span (trace_id, span_id, parent_span_id, name, component from"
+    " service.name, ts = start, duration_ms, status); grain: one span.",
 }
-LAKE_KEYS = {stream: dg.AssetKey(["lake", stream]) for stream in STREAM_DESCRIPTIONS}
+DATASET_OF = {"traces": "spans"}
+LAKE_KEYS = {
+    stream: dg.AssetKey(["lake", DATASET_OF.get(stream, stream)]) for stream in STREAM_DESCRIPTIONS
+}
+
+
+class IngestConfig(dg.Config):
+    """Per-run switches of the lake ingest."""
+
+    archive: bool = False  # move consumed, settled landing files to landing/_consumed/<stream>/
+    settle_seconds: float = 2.0  # "settled": not written for this long (two Fluent Bit flushes)
 
 
 @dg.multi_asset(
@@ -36,14 +53,20 @@ LAKE_KEYS = {stream: dg.AssetKey(["lake", stream]) for stream in STREAM_DESCRIPT
     can_subset=True,
 )
 def lake_ingest(
-    context: dg.AssetExecutionContext, data: SynmonData
+    context: dg.AssetExecutionContext, data: SynmonData, config: IngestConfig
 ) -> Iterator[dg.MaterializeResult]:
     """Ingest every new landing file of the selected streams in one pass."""
     from synmon.ingest import ingest_landing
 
     paths = data.paths
     streams = [s for s, key in LAKE_KEYS.items() if key in context.selected_asset_keys]
-    report = ingest_landing(paths.landing, paths.lake, streams)
+    report = ingest_landing(
+        paths.landing,
+        paths.lake,
+        streams,
+        archive=config.archive,
+        settle_seconds=config.settle_seconds,
+    )
     for stream in streams:
         part = report.streams[stream]
         days = sorted(part.partitions)
@@ -57,7 +80,8 @@ def lake_ingest(
                 "first_date": days[0] if days else "",
                 "last_date": days[-1] if days else "",
                 "unreadable_files": dg.MetadataValue.json(part.errors),
-                "path": dg.MetadataValue.path(str(paths.lake / stream)),
+                "archived_files": dg.MetadataValue.json(part.archived),
+                "path": dg.MetadataValue.path(str(paths.lake / DATASET_OF.get(stream, stream))),
             },
         )
 

@@ -16,7 +16,13 @@ import dagster as dg
 
 from assets.resources import SynmonData
 
-WATCHED_STREAMS: tuple[str, ...] = ("requests", "events", "metrics")
+WATCHED_STREAMS: tuple[str, ...] = ("requests", "events", "logs", "access", "metrics", "traces")
+_IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 
 
 def _walk(root: Path) -> Iterator[os.DirEntry[str]]:
@@ -64,6 +70,14 @@ def landing_sensor(
     if not changed:
         where = f"{len(current)} files under {landing}" if current else f"no files under {landing}"
         return dg.SkipReason(f"nothing new or grown since the last tick ({where})")
+    in_flight = context.instance.get_run_records(
+        dg.RunsFilter(job_name="ingest_job", statuses=_IN_FLIGHT), limit=1
+    )
+    if in_flight:
+        # The run in flight ingests whatever is new when it runs; another one would only queue
+        # behind it (and, in a burst, pile up). The cursor stays put, so nothing is missed.
+        run_id = in_flight[0].dagster_run.run_id
+        return dg.SkipReason(f"{len(changed)} new or grown file(s) wait for ingest run {run_id}")
     digest = hashlib.sha256(
         "\n".join(f"{p}:{current[p][0]}:{current[p][1]}" for p in changed).encode()
     ).hexdigest()[:16]

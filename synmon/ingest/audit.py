@@ -13,10 +13,8 @@ from typing import Any
 
 import duckdb
 
+from synmon.ingest.core import DATASETS
 from synmon.ingest.lake import QUARANTINE_DIR, read_manifests
-from synmon.ingest.schemas import JSON_STREAMS
-
-DATASETS = {**{s: spec.dataset for s, spec in JSON_STREAMS.items()}, "metrics": "metrics"}
 
 
 @dataclass

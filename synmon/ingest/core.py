@@ -19,33 +19,22 @@ from pathlib import Path
 import duckdb
 
 from synmon.ingest import lake as lk
-from synmon.ingest.content import NewContent, Unreadable, open_content, read_new
-from synmon.ingest.jsonload import load_json
-from synmon.ingest.prometheus import parse_exposition
+from synmon.ingest.access import COLUMNS as ACCESS_COLUMNS
+from synmon.ingest.access import access_sql
+from synmon.ingest.archive import archive_consumed
+from synmon.ingest.content import Unreadable, read_new
+from synmon.ingest.jsonload import load_json, load_parsed
+from synmon.ingest.pyload import load_metrics, load_spans
 from synmon.ingest.report import FileResult, IngestReport, StreamReport
-from synmon.ingest.schemas import JSON_STREAMS, RAW_LIMIT
+from synmon.ingest.schemas import JSON_STREAMS
 
-DEFAULT_STREAMS: tuple[str, ...] = ("requests", "events", "metrics")
-SUPPORTED_STREAMS: tuple[str, ...] = (*JSON_STREAMS, "metrics")
-METRIC_COLUMNS = {
-    "ts": "TIMESTAMP",
-    "name": "VARCHAR",
-    "type": "VARCHAR",
-    "value": "DOUBLE",
-    "host": "VARCHAR",
-    "component": "VARCHAR",
-    "le": "VARCHAR",
-    "quantile": "VARCHAR",
-    "labels": "VARCHAR",
-    "_source": "VARCHAR",
-    "_line": "BIGINT",
-}
-QUARANTINE_STAGE = {
-    "stream": "VARCHAR",
-    "file": "VARCHAR",
-    "line": "BIGINT",
-    "reason": "VARCHAR",
-    "raw": "VARCHAR",
+SUPPORTED_STREAMS: tuple[str, ...] = (*JSON_STREAMS, "access", "metrics", "traces")
+DEFAULT_STREAMS: tuple[str, ...] = SUPPORTED_STREAMS
+DATASETS: dict[str, str] = {
+    **{s: spec.dataset for s, spec in JSON_STREAMS.items()},
+    "access": "access",
+    "metrics": "metrics",
+    "traces": "spans",
 }
 
 
@@ -81,8 +70,19 @@ def _connect(lake: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def ingest_landing(landing: Path, lake: Path, streams: Sequence[str] | None = None) -> IngestReport:
-    """Ingest everything new in `landing/<stream>/` into the lake; see docs/architecture.md."""
+def ingest_landing(
+    landing: Path,
+    lake: Path,
+    streams: Sequence[str] | None = None,
+    *,
+    archive: bool = False,
+    settle_seconds: float = 2.0,
+) -> IngestReport:
+    """Ingest everything new in `landing/<stream>/` into the lake; see docs/architecture.md.
+
+    With `archive`, files fully consumed and unchanged for `settle_seconds` (two Fluent Bit flush
+    intervals by default) move to `landing/_consumed/<stream>/` after the pass.
+    """
     landing, lake = Path(landing), Path(lake)
     names = tuple(streams) if streams else DEFAULT_STREAMS
     unknown = [s for s in names if s not in SUPPORTED_STREAMS]
@@ -99,6 +99,10 @@ def ingest_landing(landing: Path, lake: Path, streams: Sequence[str] | None = No
             for stream in names:
                 for path in landing_files(landing, stream):
                     _ingest_file(con, landing, lake, stream, path, report.streams[stream], run_tmp)
+                if archive:
+                    report.streams[stream].archived = archive_consumed(
+                        landing, lake, stream, landing_files(landing, stream), settle_seconds
+                    )
         finally:
             con.close()
             shutil.rmtree(run_tmp, ignore_errors=True)
@@ -142,12 +146,21 @@ def _ingest_file(
         man.history.append(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {content.note}")
         result.note = content.note
     slug = base_slug if man.generation == 0 else f"{base_slug}.g{man.generation}"
-    dataset = "metrics" if stream == "metrics" else JSON_STREAMS[stream].dataset
+    dataset = DATASETS[stream]
     lk.remove_uncommitted(lake, dataset, stream, slug, content.start)
     name = f"{slug}-{content.start}-{content.end}"
     if content.n_lines:
         if stream == "metrics":
-            _load_metrics(con, path, content, rel, lake, name, result, out)
+            load_metrics(con, path, content, rel, lake, name, result, out)
+        elif stream == "traces":
+            load_spans(con, path, content, rel, lake, name, result, out)
+        elif stream == "access":
+            sql = access_sql(content, rel, datetime.now(UTC).replace(tzinfo=None))
+            good, bad = load_parsed(
+                con, sql, "access", "access", [*ACCESS_COLUMNS], lake, name, out
+            )
+            result.records_in, result.loaded, result.quarantined = good + bad, good, bad
+            result.reader = "lines"
         else:
             load_json(con, stream, content, rel, lake, slug, result, out)
     man.sha256, man.bytes_consumed = content.sha256, content.end
@@ -160,40 +173,3 @@ def _ingest_file(
     lk.save_manifest(lake, base_slug, man)
     if content.read_path != path:
         content.read_path.unlink(missing_ok=True)
-
-
-def _load_metrics(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    content: NewContent,
-    rel: str,
-    lake: Path,
-    name: str,
-    result: FileResult,
-    out: StreamReport,
-) -> None:
-    # The whole page up to the consumed end, so `# TYPE` lines above the new samples still type
-    # them and line numbers stay absolute; only samples on new lines are kept.
-    with open_content(path) as fh:
-        text = fh.read(content.end).decode("utf-8", "replace")
-    scrape = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    rows, rejects, records_in = parse_exposition(
-        text, rel, content.first_line, scrape, datetime.now(UTC)
-    )
-    if rows:
-        relation = lk.stage_rows(
-            # vars(), not asdict(): asdict deep-copies every field, a third of the metrics time.
-            ({**vars(r), "value": repr(r.value)} for r in rows),
-            METRIC_COLUMNS,
-            lake,
-        )
-        out.partitions.update(lk.write_partitions(con, relation, lake, "metrics", name))
-    if rejects:
-        bad = (
-            {"stream": "metrics", "file": rel, "line": n, "reason": why, "raw": raw[:RAW_LIMIT]}
-            for n, why, raw in rejects
-        )
-        relation = lk.stage_rows(bad, QUARANTINE_STAGE, lake)
-        sql = f"SELECT *, now()::TIMESTAMP AS ingested_at FROM {relation} ORDER BY line"
-        lk.write_quarantine(con, sql, lake, "metrics", name)
-    result.records_in, result.loaded, result.quarantined = records_in, len(rows), len(rejects)

@@ -139,6 +139,13 @@ def _careful_vals_sql(spec: JsonStream, content: NewContent) -> str:
         if f.kind == "ts":
             picks.append(f"CASE WHEN is_date THEN l[{index['date']}] ELSE fb_time END")
         vals.append(f'coalesce({", ".join(picks)}, NULL) AS "v_{f.name}"')
+    if spec.extra:
+        # JSON merge patch with null values removes the typed keys; the rest stays as JSON text.
+        patch = json.dumps(dict.fromkeys(keys))
+        vals.append(
+            f"CASE WHEN l IS NOT NULL THEN try(json_merge_patch(rec, {_lit(patch)})) END"
+            " AS v__extra"
+        )
     return f"""
 WITH src AS (SELECT * FROM {read_lines_sql(content)}),
 shaped AS (
@@ -188,11 +195,12 @@ def parse_sql(
         value, reason = _field_sql(f, now)
         typed.append(f'{value} AS "{f.name}"')
         reasons.append(reason)
+    extra = " v__extra::VARCHAR AS fields," if spec.extra else ""
     return f"""
 WITH vals AS ({vals_sql}),
 nums AS (SELECT *, {", ".join(nums)} FROM vals),
 checked AS (
-  SELECT {", ".join(typed)}, {_lit(source)} AS _source, _line,
+  SELECT {", ".join(typed)},{extra} {_lit(source)} AS _source, _line,
     coalesce(line_reason, nullif(concat_ws('; ', {", ".join(reasons)}), '')) AS _reason, raw
   FROM nums)
 SELECT * EXCLUDE (raw),

@@ -35,7 +35,7 @@ def load_json(
     name = f"{slug}-{content.start}-{content.end}"
     now = datetime.now(UTC).replace(tzinfo=None)
     counts = None
-    if content.plain:
+    if content.plain and not spec.extra:
         # read_json fails as a whole on any malformed line; the careful reader then names it.
         try:
             counts = _load_fast(con, spec, content, rel, lake, name, now, out)
@@ -112,26 +112,43 @@ def _load_careful(
     out: StreamReport,
 ) -> tuple[int, int]:
     """Any shape, line by line in SQL, through a temp table that also keeps each bad line's text."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {parse_sql(spec, content, rel, now)}")
+    columns = [f.name for f in spec.fields] + (["fields"] if spec.extra else [])
+    sql = parse_sql(spec, content, rel, now)
+    return load_parsed(con, sql, spec.stream, spec.dataset, columns, lake, name, out)
+
+
+def load_parsed(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    stream: str,
+    dataset: str,
+    columns: list[str],
+    lake: Path,
+    name: str,
+    out: StreamReport,
+) -> tuple[int, int]:
+    """Rows of `sql` (`columns`, `_source`, `_line`, `_reason`, `_raw`): good ones to the lake,
+    the others to quarantine; returns (loaded, quarantined)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {sql}")
     good, bad = con.execute(
         "SELECT count(*) FILTER (_reason IS NULL), count(*) FILTER (_reason IS NOT NULL)"
         " FROM parsed"
     ).fetchone() or (0, 0)
-    columns = ", ".join(f'"{f.name}"' for f in spec.fields)
+    listing = ", ".join(f'"{c}"' for c in columns)
     if good:
         con.execute(
             "CREATE OR REPLACE TEMP VIEW parsed_good AS"
-            f" SELECT {columns}, _source, _line FROM parsed WHERE _reason IS NULL"
+            f" SELECT {listing}, _source, _line FROM parsed WHERE _reason IS NULL"
         )
-        out.partitions.update(lk.write_partitions(con, "parsed_good", lake, spec.dataset, name))
+        out.partitions.update(lk.write_partitions(con, "parsed_good", lake, dataset, name))
     if bad:
         lk.write_quarantine(
             con,
-            f"SELECT '{spec.stream}' AS stream, _source AS file, _line AS line, _reason AS reason,"
+            f"SELECT '{stream}' AS stream, _source AS file, _line AS line, _reason AS reason,"
             " _raw AS raw, now()::TIMESTAMP AS ingested_at FROM parsed"
             " WHERE _reason IS NOT NULL ORDER BY _line",
             lake,
-            spec.stream,
+            stream,
             name,
         )
     con.execute("DROP TABLE parsed")

@@ -24,6 +24,7 @@ class StreamReport:
 
     per_file: dict[str, FileResult] = field(default_factory=dict)
     partitions: set[str] = field(default_factory=set)
+    archived: list[str] = field(default_factory=list)  # moved to landing/_consumed/ this run
 
     @property
     def files(self) -> int:

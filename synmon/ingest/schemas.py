@@ -33,6 +33,7 @@ class JsonStream:
     stream: str
     dataset: str
     fields: tuple[Field, ...]
+    extra: bool = False  # keep the record's other keys as JSON text in a `fields` column
 
 
 INT32 = 2**31 - 1
@@ -78,7 +79,20 @@ EVENTS = JsonStream(
     ),
 )
 
-JSON_STREAMS: dict[str, JsonStream] = {s.stream: s for s in (REQUESTS, EVENTS)}
+LOGS = JsonStream(
+    stream="logs",
+    dataset="logs",
+    fields=(
+        Field("ts", "ts", required=True, aliases=("time", "timestamp", "@timestamp")),
+        Field("level", "text", aliases=("severity", "severityText", "lvl")),
+        Field("component", "text", aliases=("service", "service.name")),
+        Field("message", "text", aliases=("msg", "log", "body")),
+        Field("host", "text", aliases=("collector_host", "hostname")),
+    ),
+    extra=True,
+)
+
+JSON_STREAMS: dict[str, JsonStream] = {s.stream: s for s in (REQUESTS, EVENTS, LOGS)}
 
 SQL_TYPES: dict[Kind, str] = {
     "text": "VARCHAR",

@@ -39,6 +39,11 @@ class Zone:
         assert report.reconciled
         return report
 
+    def ingest_archive(self) -> IngestReport:
+        report = ingest_landing(self.landing, self.lake, None, archive=True, settle_seconds=2.0)
+        assert report.reconciled
+        return report
+
     def rows(self, dataset: str, order: str = "_source, _line") -> list[dict[str, Any]]:
         files = sorted((self.lake / dataset).glob("date=*/*.parquet"))
         return self._query(files, order)

@@ -43,7 +43,7 @@ def test_assets_materialize_with_metadata_and_checks_pass(data_paths: Paths) -> 
     assert mats[LAKE_KEYS["metrics"]]["loaded"].value == 1
     assert mats[LAKE_KEYS["events"]]["files"].value == 0
     checks = result.get_asset_check_evaluations()
-    assert len(checks) == 3 and all(c.passed for c in checks)
+    assert len(checks) == len(LAKE_KEYS) and all(c.passed for c in checks)
     by_key = {c.asset_key: c.metadata for c in checks}
     assert by_key[LAKE_KEYS["requests"]]["quarantine_rows"].value == 1
     assert (data_paths.lake / "requests" / "date=2026-08-21").is_dir()
@@ -65,8 +65,12 @@ def test_reconcile_check_fails_when_lake_rows_go_missing(data_paths: Paths) -> N
 def test_sensor_batches_new_and_grown_files_into_one_run(data_paths: Paths) -> None:
     data = SynmonData(data_dir=str(data_paths.data))
 
+    instance = dg.DagsterInstance.ephemeral()
+
     def tick(cursor: str | None) -> dg.SensorResult | dg.SkipReason:
-        with dg.build_sensor_context(cursor=cursor, resources={"data": data}) as ctx:
+        with dg.build_sensor_context(
+            cursor=cursor, resources={"data": data}, instance=instance
+        ) as ctx:
             return landing_sensor(ctx)
 
     empty = tick(None)
@@ -86,6 +90,16 @@ def test_sensor_batches_new_and_grown_files_into_one_run(data_paths: Paths) -> N
     assert grown.run_requests[0].run_key != first.run_requests[0].run_key
     assert tick(first.cursor).run_requests[0].run_key == grown.run_requests[0].run_key
 
+    # While an ingest run is queued it will pick the new lines up: no second run piles up.
+    job = dg.Definitions(
+        assets=INGEST_ASSETS,
+        jobs=[dg.define_asset_job("ingest_job")],
+        resources={"data": data},
+    ).resolve_job_def("ingest_job")
+    queued = instance.create_run_for_job(job, status=dg.DagsterRunStatus.NOT_STARTED)
+    waiting = tick(first.cursor)
+    assert isinstance(waiting, dg.SkipReason) and queued.run_id in waiting.skip_message
+
 
 def test_sensor_module_imports_nothing_heavy() -> None:
     import subprocess
@@ -98,3 +112,11 @@ def test_sensor_module_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cli_and_sensor_know_every_supported_stream() -> None:
+    from sensors.landing import WATCHED_STREAMS
+    from synmon.commands.ingest import STREAM_CHOICES
+    from synmon.ingest import SUPPORTED_STREAMS
+
+    assert set(STREAM_CHOICES) == set(SUPPORTED_STREAMS) == set(WATCHED_STREAMS)
