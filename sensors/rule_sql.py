@@ -321,3 +321,22 @@ def _values_at(
         on = "".join(f"_at.{b} = _v.{b} and " for b in by)
         sql = f"select _at.i, _v.value from _at asof left join _v on {on}_at.t >= _v.s order by 1"
     return [None if v is None or v != v else float(v) for _, v in con.execute(sql).fetchall()]
+
+
+def window_value_sql(rule: Rule, at: int) -> str:
+    """SQL giving `<by...>, n, value` per label set over the rows of `rows` in [at - window, at):
+    the rule's value at step `at` (an exact quantile for pNN), for tools that explain a step."""
+    by, f, window = rule.expr.by, rule.expr.field, rule.expr.window
+    keys = "".join(f"{_col(b)} as {b}, " for b in by)
+    q = rule.expr.quantile
+    value = "q" if q is not None else _VALUES.get(rule.expr.aggregation, f"n / {window}")
+    quantile = f", quantile_cont({f}, {_num(q)}) as q" if q is not None else ""
+    return f"""
+        select {"".join(f"{b}, " for b in by)}n, ({value})::double as value from (
+            select {keys}count(*) as n, count(*) filter (where status >= 500) as e,
+                count({f}) as nv, sum({f}) as sm, min({f}) as mn, max({f}) as mx{quantile}
+            from rows
+            where ts >= make_timestamp({(at - window) * 1_000_000})
+              and ts < make_timestamp({at * 1_000_000}) and {_where(rule)}
+            {"group by all" if by else ""}
+        ) where n > 0"""

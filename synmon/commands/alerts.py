@@ -64,6 +64,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     silence.add_argument("--json", action="store_true", help="print JSON")
     silence.set_defaults(func=_silence)
 
+    test = actions.add_parser(
+        "test",
+        help="evaluate one rule on stored data at a time and say why it would (not) fire",
+        description="synmon alerts test HighErrorRate --at 2026-03-01T10:30:00Z: the rule's value "
+        "per label set over its window ending at TIME (rounded down to the evaluation step), the "
+        "threshold, and the state the alert sensor would reach there, with the reason.",
+    )
+    test.add_argument("rule", help="rule name (see synmon alerts check)")
+    test.add_argument(
+        "--at", required=True, metavar="TIME",
+        help="ISO 8601 time (UTC unless an offset is given), epoch seconds or now",
+    )  # fmt: skip
+    test.add_argument(
+        "--source", choices=("landing", "buffer"), default="landing",
+        help="landing requests files (default) or the ops store's row buffer",
+    )  # fmt: skip
+    test.add_argument("--alerts", type=Path, default=CONFIG_DIR / "alerts.yaml")
+    test.add_argument("--json", action="store_true", help="print a JSON object")
+    test.set_defaults(func=_test)
+
 
 def _check(args: argparse.Namespace) -> int:
     import os
@@ -106,6 +126,33 @@ def _check(args: argparse.Namespace) -> int:
                 "before a dead letter"
             )
     return 1 if errors else 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    from sensors.alert_config import AlertConfigError, load_alerts_config
+    from synmon.commands.alerts_explain import explain_rule, parse_time, render_text
+
+    paths = Paths.from_env(args.data_dir)
+    try:
+        at = parse_time(args.at)
+        config = load_alerts_config(args.alerts)
+    except (ValueError, AlertConfigError) as exc:
+        print(f"error: {exc}" if not isinstance(exc, AlertConfigError) else exc)
+        return 2
+    buffer: list[tuple] = []
+    if args.source == "buffer" and paths.ops_db.exists():
+        from sensors.ops_store import OpsStore
+
+        with OpsStore(paths.ops_db) as store:
+            buffer = store.buffer_rows()
+    landing = paths.landing / "requests" if args.source == "landing" else None
+    try:
+        result = explain_rule(config, args.rule, at, landing=landing, buffer=buffer)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}")
+        return 2
+    print(json.dumps(result.as_dict(), indent=2) if args.json else render_text(result))
+    return 0
 
 
 def _when(epoch: float | None) -> str:
