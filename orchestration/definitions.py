@@ -11,6 +11,7 @@ from assets.ingest import INGEST_ASSETS, INGEST_CHECKS
 from assets.insights import INTELLIGENCE_ASSETS
 from assets.reports import DASHBOARD_ASSETS, REPORT_ASSETS
 from assets.resources import SynmonData
+from assets.validation import VALIDATION_CHECKS
 from orchestration.dbt import dbt_resource, synmon_dbt_assets
 from orchestration.jobs import JOBS, SCHEDULES
 from sensors.alerts import ALERT_SENSORS
@@ -27,7 +28,7 @@ defs = dg.Definitions(
         *DASHBOARD_ASSETS,
         *INCIDENT_ASSETS,
     ],
-    asset_checks=[*INGEST_CHECKS, *FORECAST_CHECKS],
+    asset_checks=[*INGEST_CHECKS, *FORECAST_CHECKS, *VALIDATION_CHECKS],
     jobs=[*JOBS, *INCIDENT_JOBS],
     schedules=SCHEDULES,
     sensors=[landing_sensor, *ALERT_SENSORS, *INCIDENT_SENSORS],

@@ -5,29 +5,45 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.validation import VALIDATION_CHECKS
+
 _INGEST = dg.AssetSelection.groups("ingest")
+# Great Expectations checks pay a ~7 s import per run: they run in their own job and schedule,
+# not on every ingest or pipeline run.
+_VALIDATION = dg.AssetSelection.checks(*VALIDATION_CHECKS)
+
+
+def _refresh_for(report: str) -> dg.AssetSelection:
+    """A report and everything upstream of it except ingestion (the landing sensor's job);
+    multi-assets that cannot be split are taken whole."""
+    return (
+        dg.AssetSelection.assets(report).upstream().required_multi_asset_neighbors()
+        - _INGEST
+        - _VALIDATION
+    )
+
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=_INGEST,
+    selection=_INGEST - _VALIDATION,
     description="Landing files to the Parquet lake (started by landing_sensor).",
 )
 
 pipeline_job = dg.define_asset_job(
     "pipeline_job",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - _VALIDATION,
     description="Everything, landing zone to reports: ingest, dbt build, forecasts, PDFs.",
 )
 
 daily_report_job = dg.define_asset_job(
     "daily_report_job",
-    selection=dg.AssetSelection.assets("daily_report").upstream() - _INGEST,
+    selection=_refresh_for("daily_report"),
     description="Refresh the warehouse and forecasts, then render the daily report.",
 )
 
 weekly_report_job = dg.define_asset_job(
     "weekly_report_job",
-    selection=dg.AssetSelection.assets("weekly_report").upstream() - _INGEST,
+    selection=_refresh_for("weekly_report"),
     description="Refresh the warehouse and forecasts, then render the weekly report.",
 )
 
@@ -61,5 +77,31 @@ dashboard_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
-JOBS = [ingest_job, pipeline_job, daily_report_job, weekly_report_job, dashboard_job]
-SCHEDULES = [daily_report_schedule, weekly_report_schedule, dashboard_schedule]
+validation_job = dg.define_asset_job(
+    "validation_job",
+    selection=_VALIDATION,
+    description="Great Expectations suites on the latest lake partitions, as asset checks.",
+)
+
+validation_schedule = dg.ScheduleDefinition(
+    name="validation_schedule",
+    job=validation_job,
+    cron_schedule="15 * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+JOBS = [
+    ingest_job,
+    pipeline_job,
+    daily_report_job,
+    weekly_report_job,
+    dashboard_job,
+    validation_job,
+]
+SCHEDULES = [
+    daily_report_schedule,
+    weekly_report_schedule,
+    dashboard_schedule,
+    validation_schedule,
+]

@@ -6,6 +6,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "generate",
     "ingest",
     "quarantine",
+    "validate",
     "sql",
     "report",
     "forecast",

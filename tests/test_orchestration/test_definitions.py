@@ -30,6 +30,9 @@ def test_asset_keys_snapshot(defs: dg.Definitions) -> None:
         "lake/requests",
         "lake/events",
         "lake/metrics",
+        "lake/logs",
+        "lake/access",
+        "lake/spans",
         "rpt_performance_hourly",
         "rpt_component_daily",
         "rpt_platform_daily",
@@ -65,6 +68,7 @@ def test_jobs_schedules_sensors(defs: dg.Definitions) -> None:
         "daily_report_schedule": ("0 6 * * *", "UTC"),
         "weekly_report_schedule": ("0 7 * * 1", "UTC"),
         "dashboard_schedule": ("5 * * * *", "UTC"),
+        "validation_schedule": ("15 * * * *", "UTC"),
     }
     assert {s.name for s in defs.sensors or []} >= {"landing_sensor", "alert_sensor"}
     daily = defs.resolve_job_def("daily_report_job")
