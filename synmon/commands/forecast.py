@@ -22,8 +22,10 @@ def register(subparsers: Any) -> None:
         help="rolling-origin backtest of a daily ds,y CSV",
         description=(
             "Backtest Prophet and weekly seasonal naive on a daily ds,y CSV (rows in any order, "
-            "gaps allowed) at rolling cutoffs, choose the model with the lower mean MAE and print "
-            "its errors averaged over the cutoffs, beside seasonal naive's."
+            "gaps allowed) at rolling cutoffs; when Prophet does not clearly beat naive, also "
+            "Prophet on the log scale and with multiplicative seasonality. Choose the model with "
+            "the lowest mean MAE and print its errors averaged over the cutoffs, beside seasonal "
+            "naive's; flagged when naive serves because Prophet lost."
         ),
     )
     bt.add_argument(
@@ -43,6 +45,11 @@ def register(subparsers: Any) -> None:
         default="mean",
         help="how to combine several rows of one day (sum for sub-daily counts; default mean)",
     )
+    bt.add_argument(
+        "--all-candidates",
+        action="store_true",
+        help="backtest every candidate, even where plain Prophet already wins",
+    )
     bt.add_argument("--json", action="store_true", help="print one JSON object")
     bt.set_defaults(func=_backtest)
 
@@ -51,7 +58,8 @@ def _backtest(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from synmon.forecasting import choose_model, prepare_series
+    from synmon.forecasting import choose_model, prepare_series, serving_note
+    from synmon.forecasting.backtest import ESCALATE_RELATIVE_MAE
 
     try:
         raw = pd.read_csv(args.csv, skipinitialspace=True)
@@ -65,13 +73,15 @@ def _backtest(args: argparse.Namespace) -> int:
         series = prepare_series(raw, how=args.aggregate)
         if args.exp:
             series["y"] = np.exp(series["y"])
-        model, results = choose_model(series, args.horizon, args.cutoffs)
+        escalate_at = float("inf") if args.all_candidates else ESCALATE_RELATIVE_MAE
+        model, results = choose_model(series, args.horizon, args.cutoffs, escalate_at=escalate_at)
     except ValueError as exc:
         print(f"synmon forecast backtest: {exc}", file=sys.stderr)
         return 2
     out = results[model].summary()
+    out["flagged"], out["note"] = serving_note(model, results)
     out["days"] = len(series)
-    keys = ("accuracy", "mae", "mape", "coverage_80")
+    keys = ("accuracy", "mae", "mape", "relative_mae", "coverage_80")
     out["candidates"] = {
         name: {k: v for k, v in r.summary().items() if k in keys} for name, r in results.items()
     }
@@ -91,14 +101,12 @@ def _print_table(path: Path, out: dict[str, Any]) -> None:
         f"{path}: {out['days']} days, horizon {out['horizon_days']} days, "
         f"cutoffs {', '.join(out['cutoffs'])}"
     )
-    print(f"{'model':<18}{'1 - WAPE':>10}{'MAE':>16}{'MAPE':>8}{'coverage 80':>13}")
+    print(f"{'model':<18}{'1 - WAPE':>10}{'MAE':>16}{'MAPE':>8}{'rel MAE':>9}{'coverage 80':>13}")
     for name, c in out["candidates"].items():
         mark = "*" if name == out["model"] else " "
         print(
             f"{mark} {name:<16}{_fmt(c['accuracy']):>10}{_fmt(c['mae']):>16}"
-            f"{_fmt(c['mape']):>8}{_fmt(c['coverage_80']):>13}"
+            f"{_fmt(c['mape']):>8}{_fmt(c['relative_mae']):>9}{_fmt(c['coverage_80']):>13}"
         )
-    print(
-        f"* serves the forecast (lowest mean MAE); relative MAE to seasonal naive "
-        f"{_fmt(out['relative_mae'])}"
-    )
+    print(f"* serves the forecast (lowest mean MAE){' [FLAGGED]' if out['flagged'] else ''}")
+    print(f"  {out['note']}")

@@ -1,26 +1,11 @@
-"""Model choice by backtest: Prophet serves only when it beats seasonal naive."""
+"""The served forecast: its shape and reproducibility (model choice: test_candidates.py)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from synmon.forecasting import choose_model, forecast
+from synmon.forecasting import forecast
 from tests.test_forecasts.conftest import trend_weekly
-
-
-def test_naive_serves_when_the_weekly_shape_changes() -> None:
-    # The weekly shape changes for good on day 27: Prophet's one seasonal profile blends the two
-    # shapes, while the last week (what seasonal naive repeats) is already the new one.
-    before = np.array([120.0, 40, 40, 400, 40, 40, 90])
-    after = np.roll(before, 3)
-    t = np.arange(63)
-    y = np.where(t < 27, before[t % 7], after[t % 7]) + 200
-    df = pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=63), "y": y})
-    model, results = choose_model(df, horizon=14, cutoffs=2)
-    assert model == "seasonal_naive"
-    assert results["prophet"].mae > results["seasonal_naive"].mae
-    assert results["prophet"].relative_mae > 1
 
 
 def test_forecast_with_chosen_model_covers_the_horizon() -> None:

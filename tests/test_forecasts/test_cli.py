@@ -25,6 +25,8 @@ def test_backtest_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert set(out["naive"]) >= {"accuracy", "mae"}
     assert 0.85 <= out["accuracy"] <= 1
     assert out["horizon_days"] == 14 and len(out["cutoffs"]) == 2
+    assert isinstance(out["flagged"], bool) and out["note"]
+    assert out["flagged"] == (out["model"] == "seasonal_naive")
     chosen = out["candidates"][out["model"]]
     assert chosen["mae"] == min(c["mae"] for c in out["candidates"].values())
 

@@ -39,6 +39,7 @@ def test_asset_keys_snapshot(defs: dg.Definitions) -> None:
         "rpt_resources_hourly",
         "forecast_daily",
         "forecast_accuracy",
+        "forecast_hourly",
         "anomalies",
         "capacity_plan",
         "insights",
