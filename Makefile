@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml requirements.lock scripts/system-deps.sh
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	$(PY) -c "from orchestration.dbt import prepare_manifest; prepare_manifest()"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -47,7 +47,7 @@ def run_demo(
     *,
     days: int = 90,
     seed: int = 42,
-    scale: float = 1.0,
+    scale: float = 0.5,
     progress: Callable[[str], None] = print,
 ) -> DemoSummary:
     """Generate `days` of telemetry and take it through every stage on the embedded default."""
