@@ -11,6 +11,8 @@ _INGEST = dg.AssetSelection.groups("ingest")
 # Great Expectations checks pay a ~7 s import per run: they run in their own job and schedule,
 # not on every ingest or pipeline run.
 _VALIDATION = dg.AssetSelection.checks(*VALIDATION_CHECKS)
+# Hourly forecasts are the slowest Prophet work (13+ series, 7-day horizon): their own schedule.
+_HOURLY_FORECAST = dg.AssetSelection.assets("forecast_hourly")
 
 
 def _refresh_for(report: str) -> dg.AssetSelection:
@@ -31,8 +33,8 @@ ingest_job = dg.define_asset_job(
 
 pipeline_job = dg.define_asset_job(
     "pipeline_job",
-    selection=dg.AssetSelection.all() - _VALIDATION,
-    description="Everything, landing zone to reports: ingest, dbt build, forecasts, PDFs.",
+    selection=dg.AssetSelection.all() - _VALIDATION - _HOURLY_FORECAST,
+    description="Landing zone to reports: ingest, dbt build, daily forecasts, intelligence, PDFs.",
 )
 
 daily_report_job = dg.define_asset_job(
@@ -77,6 +79,20 @@ dashboard_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
+hourly_forecast_job = dg.define_asset_job(
+    "hourly_forecast_job",
+    selection=_HOURLY_FORECAST,
+    description="7-day forecasts of hourly requests and CPU (forecast_hourly).",
+)
+
+hourly_forecast_schedule = dg.ScheduleDefinition(
+    name="hourly_forecast_schedule",
+    job=hourly_forecast_job,
+    cron_schedule="30 */6 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
 validation_job = dg.define_asset_job(
     "validation_job",
     selection=_VALIDATION,
@@ -98,10 +114,12 @@ JOBS = [
     weekly_report_job,
     dashboard_job,
     validation_job,
+    hourly_forecast_job,
 ]
 SCHEDULES = [
     daily_report_schedule,
     weekly_report_schedule,
     dashboard_schedule,
     validation_schedule,
+    hourly_forecast_schedule,
 ]

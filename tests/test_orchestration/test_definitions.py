@@ -70,6 +70,7 @@ def test_jobs_schedules_sensors(defs: dg.Definitions) -> None:
         "weekly_report_schedule": ("0 7 * * 1", "UTC"),
         "dashboard_schedule": ("5 * * * *", "UTC"),
         "validation_schedule": ("15 * * * *", "UTC"),
+        "hourly_forecast_schedule": ("30 */6 * * *", "UTC"),
     }
     assert {s.name for s in defs.sensors or []} >= {"landing_sensor", "alert_sensor"}
     daily = defs.resolve_job_def("daily_report_job")
