@@ -135,10 +135,11 @@ def write_insights(warehouse: Path, findings: list[Finding]) -> None:
             "create or replace table insights (rank integer, kind varchar, title varchar, "
             "detail varchar, evidence varchar, query varchar, score double)"
         )
-        con.executemany(
-            "insert into insights values (?, ?, ?, ?, ?, ?, ?)",
-            [[r[c] for c in INSIGHT_COLUMNS] for r in rows],
-        )
+        if rows:  # a quiet week has no findings, and executemany refuses an empty list
+            con.executemany(
+                "insert into insights values (?, ?, ?, ?, ?, ?, ?)",
+                [[r[c] for c in INSIGHT_COLUMNS] for r in rows],
+            )
         con.execute("commit")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -133,3 +134,14 @@ def test_insights_asset_materializes(data_paths: Paths) -> None:
         "capacity_plan",
         "insights",
     }
+
+
+def test_a_quiet_week_writes_an_empty_insights_table(tmp_path: Path) -> None:
+    import duckdb
+
+    from synmon.insights import write_insights
+
+    warehouse = tmp_path / "w.duckdb"
+    write_insights(warehouse, [])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from insights").fetchone() == (0,)
