@@ -37,74 +37,42 @@ pipeline_job = dg.define_asset_job(
     description="Landing zone to reports: ingest, dbt build, daily forecasts, intelligence, PDFs.",
 )
 
+
+def _schedule(job: dg.UnresolvedAssetJobDefinition, cron: str) -> dg.ScheduleDefinition:
+    """A UTC schedule for `job`, running from the start (the UI can stop it)."""
+    return dg.ScheduleDefinition(
+        name=job.name.removesuffix("_job") + "_schedule",
+        job=job,
+        cron_schedule=cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+
+
 daily_report_job = dg.define_asset_job(
     "daily_report_job",
     selection=_refresh_for("daily_report"),
     description="Refresh the warehouse and forecasts, then render the daily report.",
 )
-
 weekly_report_job = dg.define_asset_job(
     "weekly_report_job",
     selection=_refresh_for("weekly_report"),
     description="Refresh the warehouse and forecasts, then render the weekly report.",
 )
-
-daily_report_schedule = dg.ScheduleDefinition(
-    name="daily_report_schedule",
-    job=daily_report_job,
-    cron_schedule="0 6 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-
-weekly_report_schedule = dg.ScheduleDefinition(
-    name="weekly_report_schedule",
-    job=weekly_report_job,
-    cron_schedule="0 7 * * 1",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-
 dashboard_job = dg.define_asset_job(
     "dashboard_job",
     selection=dg.AssetSelection.assets("dashboard"),
     description="Re-render the last-24-hours dashboard page from the warehouse.",
 )
-
-dashboard_schedule = dg.ScheduleDefinition(
-    name="dashboard_schedule",
-    job=dashboard_job,
-    cron_schedule="5 * * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-
 hourly_forecast_job = dg.define_asset_job(
     "hourly_forecast_job",
     selection=_HOURLY_FORECAST,
     description="7-day forecasts of hourly requests and CPU (forecast_hourly).",
 )
-
-hourly_forecast_schedule = dg.ScheduleDefinition(
-    name="hourly_forecast_schedule",
-    job=hourly_forecast_job,
-    cron_schedule="30 */6 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-
 validation_job = dg.define_asset_job(
     "validation_job",
     selection=_VALIDATION,
     description="Great Expectations suites on the latest lake partitions, as asset checks.",
-)
-
-validation_schedule = dg.ScheduleDefinition(
-    name="validation_schedule",
-    job=validation_job,
-    cron_schedule="15 * * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
 JOBS = [
@@ -117,9 +85,9 @@ JOBS = [
     hourly_forecast_job,
 ]
 SCHEDULES = [
-    daily_report_schedule,
-    weekly_report_schedule,
-    dashboard_schedule,
-    validation_schedule,
-    hourly_forecast_schedule,
+    _schedule(daily_report_job, "0 6 * * *"),
+    _schedule(weekly_report_job, "0 7 * * 1"),
+    _schedule(dashboard_job, "5 * * * *"),
+    _schedule(validation_job, "15 * * * *"),
+    _schedule(hourly_forecast_job, "30 */6 * * *"),
 ]

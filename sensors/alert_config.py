@@ -9,8 +9,9 @@ share it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from jinja2 import TemplateSyntaxError
@@ -24,6 +25,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+M = TypeVar("M", bound=BaseModel)
 
 LABEL_COLUMNS = ("component", "endpoint", "method", "domain", "host", "status")
 NUMERIC_FIELDS = ("latency_ms", "tokens_in", "tokens_out", "cost_usd")
@@ -242,26 +245,42 @@ def _describe(err: Any) -> str:
     return f"expected {msg}"
 
 
-def parse_alerts_config(data: Any, source: str = "<memory>") -> AlertsConfig:
-    """Validate already-parsed YAML; AlertConfigError lists `source: key.path: expected ...`."""
+def validate_model(
+    model: type[M],
+    data: Any,
+    source: str,
+    error: type[Exception],
+    cross_checks: Callable[[M], list[str]],
+) -> M:
+    """Validate parsed YAML against `model`, then its cross-field rules; `error` lists every
+    problem as `source: key.path: expected ...` (shared by the ops config files)."""
     try:
-        config = AlertsConfig.model_validate(data)
+        config = model.model_validate(data)
     except ValidationError as exc:
         lines = [f"{source}: {_key_path(e['loc'])}: {_describe(e)}" for e in exc.errors()]
-        raise AlertConfigError("\n".join(lines)) from None
-    problems = _cross_checks(config)
+        raise error("\n".join(lines)) from None
+    problems = cross_checks(config)
     if problems:
-        raise AlertConfigError("\n".join(f"{source}: {p}" for p in problems))
+        raise error("\n".join(f"{source}: {p}" for p in problems))
     return config
+
+
+def read_yaml(path: Path, error: type[Exception]) -> Any:
+    """A YAML file's content; unreadable files and YAML syntax errors raise `error`."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: (YAML): expected valid YAML ({exc})") from None
+    except OSError as exc:
+        raise error(f"{path}: (file): expected a readable file ({exc})") from None
+
+
+def parse_alerts_config(data: Any, source: str = "<memory>") -> AlertsConfig:
+    """Validate already-parsed YAML; AlertConfigError lists `source: key.path: expected ...`."""
+    return validate_model(AlertsConfig, data, source, AlertConfigError, _cross_checks)
 
 
 def load_alerts_config(path: str | Path) -> AlertsConfig:
     """Read and validate an alerts.yaml file."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise AlertConfigError(f"{path}: (YAML): expected valid YAML ({exc})") from None
-    except OSError as exc:
-        raise AlertConfigError(f"{path}: (file): expected a readable file ({exc})") from None
-    return parse_alerts_config(data, str(path))
+    return parse_alerts_config(read_yaml(path, AlertConfigError), str(path))

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sensors.alert_config import SEVERITIES, Duration, _describe, _key_path
+from sensors.alert_config import SEVERITIES, Duration, read_yaml, validate_model
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -143,27 +142,13 @@ def _cross_checks(config: OncallConfig) -> list[str]:
 
 def parse_oncall_config(data: Any, source: str = "<memory>") -> OncallConfig:
     """Validate already-parsed YAML; OncallConfigError lists `source: key.path: expected ...`."""
-    try:
-        config = OncallConfig.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{source}: {_key_path(e['loc'])}: {_describe(e)}" for e in exc.errors()]
-        raise OncallConfigError("\n".join(lines)) from None
-    problems = _cross_checks(config)
-    if problems:
-        raise OncallConfigError("\n".join(f"{source}: {p}" for p in problems))
-    return config
+    return validate_model(OncallConfig, data, source, OncallConfigError, _cross_checks)
 
 
 def load_oncall_config(path: str | Path) -> OncallConfig:
     """Read and validate an oncall.yaml file."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise OncallConfigError(f"{path}: (YAML): expected valid YAML ({exc})") from None
-    except OSError as exc:
-        raise OncallConfigError(f"{path}: (file): expected a readable file ({exc})") from None
-    return parse_oncall_config(data, str(path))
+    return parse_oncall_config(read_yaml(path, OncallConfigError), str(path))
 
 
 def _aware(value: datetime, zone: ZoneInfo) -> datetime:
