@@ -3,6 +3,8 @@ warehouse, the forecasts and one report each; `pipeline_job` runs everything, la
 
 from __future__ import annotations
 
+from typing import Any
+
 import dagster as dg
 
 from assets.validation import VALIDATION_CHECKS
@@ -38,8 +40,9 @@ pipeline_job = dg.define_asset_job(
 )
 
 
-def _schedule(job: dg.UnresolvedAssetJobDefinition, cron: str) -> dg.ScheduleDefinition:
-    """A UTC schedule for `job`, running from the start (the UI can stop it)."""
+def _schedule(job: Any, cron: str) -> dg.ScheduleDefinition:
+    """A UTC schedule for `job` (a `define_asset_job` result), running from the start (the UI
+    can stop it)."""
     return dg.ScheduleDefinition(
         name=job.name.removesuffix("_job") + "_schedule",
         job=job,
