@@ -76,3 +76,18 @@ def test_jobs_schedules_sensors(defs: dg.Definitions) -> None:
     daily = defs.resolve_job_def("daily_report_job")
     selected = {k.to_user_string() for k in daily.asset_layer.executable_asset_keys}
     assert "daily_report" in selected and "lake/requests" not in selected
+
+
+def test_expensive_work_stays_off_the_pipeline_and_ingest_runs(defs: dg.Definitions) -> None:
+    """GX checks (a ~7 s import) and hourly forecasts run on their own schedules."""
+    from orchestration import jobs
+
+    graph = defs.resolve_asset_graph()
+
+    def checks(job: object) -> set[str]:
+        return {c.name for c in job.selection.resolve_checks(graph)}  # type: ignore[attr-defined]
+
+    assert dg.AssetKey("forecast_hourly") not in jobs.pipeline_job.selection.resolve(graph)
+    assert "expectations" not in checks(jobs.pipeline_job) | checks(jobs.ingest_job)
+    assert "records_reconcile" in checks(jobs.ingest_job)
+    assert checks(jobs.validation_job) == {"expectations"}
