@@ -23,6 +23,7 @@ from assets.resources import SynmonData
 from sensors.alert_config import AlertsConfig, load_alerts_config
 from sensors.channels import Channel, DeliverySummary, RetryPolicy, deliver_due
 from sensors.incidents import record_alerts
+from sensors.landing_sql import column_type, read_requests_sql
 from sensors.oncall import OncallConfig, load_oncall_config
 from sensors.ops_store import BUFFER_COLUMNS, OpsStore, delivery_lock
 from sensors.receivers_config import build_delivery, load_channels_config
@@ -32,12 +33,6 @@ from sensors.rules import Instance
 from synmon.settings import CONFIG_DIR, Paths
 
 STREAM = "requests"
-_TYPES = {"status": "integer", "latency_ms": "double", "tokens_in": "bigint",
-          "tokens_out": "bigint", "cost_usd": "double"}  # fmt: skip
-_TS = """coalesce(
-    try_cast(ts as timestamp),
-    make_timestamp(try_cast(try_cast(coalesce(ts, "date") as double) * 1e6 as bigint))
-) as ts"""
 
 
 def needed_columns(config: AlertsConfig) -> list[str]:
@@ -130,17 +125,6 @@ def plan_chunks(landing: Path, consumed: dict[str, int], budget: int) -> list[Ch
     return chunks
 
 
-def _read_sql(columns: list[str], *, ignore_errors: bool) -> str:
-    spec = ", ".join(f"'{c}': 'VARCHAR'" for c in ("ts", "date", *columns))
-    typed = "".join(
-        f", try_cast({c} as {_TYPES[c]}) as {c}" if c in _TYPES else f", {c}" for c in columns
-    )
-    return (
-        f"select * from (select {_TS}{typed} from read_json(?, format='newline_delimited',"
-        f" ignore_errors={str(ignore_errors).lower()}, columns={{{spec}}})) where ts is not null"
-    )
-
-
 def load_rows(
     con: Any, chunks: list[Chunk], buffer: list[tuple], tmp: Path, columns: list[str]
 ) -> int:
@@ -156,10 +140,10 @@ def load_rows(
             src.seek(chunk.start)
             dst.write(src.read(chunk.end - chunk.start))
         files.append(str(part))
-    types = "".join(f", {c} {_TYPES.get(c, 'varchar')}" for c in columns)
+    types = "".join(f", {c} {column_type(c)}" for c in columns)
     con.execute(f"create table rows (ts timestamp{types})")
     if files:
-        con.execute(f"insert into rows {_read_sql(columns, ignore_errors=True)}", [files])
+        con.execute(f"insert into rows {read_requests_sql(columns, ignore_errors=True)}", [files])
     new_rows = con.execute("select count(*) from rows").fetchone()[0]
     if buffer:
         path = tmp / "buffer.jsonl"
@@ -167,7 +151,9 @@ def load_rows(
             for row in buffer:
                 fh.write(json.dumps(dict(zip(("date", *BUFFER_COLUMNS[1:]), row, strict=True))))
                 fh.write("\n")
-        con.execute(f"insert into rows {_read_sql(columns, ignore_errors=False)}", [str(path)])
+        con.execute(
+            f"insert into rows {read_requests_sql(columns, ignore_errors=False)}", [str(path)]
+        )
     return int(new_rows)
 
 

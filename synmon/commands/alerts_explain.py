@@ -15,12 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-_TYPES = {"status": "integer", "latency_ms": "double", "tokens_in": "bigint",
-          "tokens_out": "bigint", "cost_usd": "double"}  # fmt: skip
+from sensors.landing_sql import column_type, read_requests_sql
+
 MAX_LOOKBACK = 7 * 86400  # how far back a pending/firing alert's start is traced
-# The alert sensor's timestamp parsing: RFC 3339 `ts`, or epoch seconds in `ts` / `date`.
-_TS = """coalesce(try_cast(ts as timestamp),
-    make_timestamp(try_cast(try_cast(coalesce(ts, "date") as double) * 1e6 as bigint))) as ts"""
 
 
 @dataclass
@@ -105,20 +102,15 @@ def rule_columns(rule: Any) -> list[str]:
 
 def load_landing_rows(con: Any, landing: Path, columns: list[str], lo: int, hi: int) -> int:
     """Table `rows` (ts and `columns`): the rows in [lo, hi) of every file under `landing`."""
-    types = "".join(f", {c} {_TYPES.get(c, 'varchar')}" for c in columns)
+    types = "".join(f", {c} {column_type(c)}" for c in columns)
     con.execute(f"create or replace table rows (ts timestamp{types})")
     files = sorted(
         str(p) for p in landing.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(landing).parts)
     ) if landing.is_dir() else []  # fmt: skip
     if files:
-        spec = ", ".join(f"'{c}': 'VARCHAR'" for c in ("ts", "date", *columns))
-        typed = "".join(
-            f", try_cast({c} as {_TYPES[c]}) as {c}" if c in _TYPES else f", {c}" for c in columns
-        )
         con.execute(
-            f"insert into rows select * from (select {_TS}{typed} from read_json(?,"
-            f" format='newline_delimited', ignore_errors=true, columns={{{spec}}}))"
+            f"insert into rows select * from ({read_requests_sql(columns, ignore_errors=True)})"
             f" where ts >= make_timestamp({lo * 1_000_000})"
             f" and ts < make_timestamp({hi * 1_000_000})",
             [files],
@@ -130,7 +122,7 @@ def load_buffer_rows(con: Any, buffer: list[tuple], columns: list[str], lo: int,
     """Table `rows` from the ops store's buffer (tuples of BUFFER_COLUMNS, epoch seconds first)."""
     from sensors.ops_store import BUFFER_COLUMNS
 
-    types = "".join(f", {c} {_TYPES.get(c, 'varchar')}" for c in columns)
+    types = "".join(f", {c} {column_type(c)}" for c in columns)
     con.execute(f"create or replace table rows (ts timestamp{types})")
     picks = [BUFFER_COLUMNS.index(c) for c in columns]
     keep = [
@@ -139,7 +131,7 @@ def load_buffer_rows(con: Any, buffer: list[tuple], columns: list[str], lo: int,
         if row[0] is not None and lo <= row[0] < hi
     ]
     if keep:
-        marks = "".join(f", cast(? as {_TYPES.get(c, 'varchar')})" for c in columns)
+        marks = "".join(f", cast(? as {column_type(c)})" for c in columns)
         con.executemany(f"insert into rows values (make_timestamp(?){marks})", keep)
     return len(keep)
 
