@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sensors.alert_config import load_alerts_config
 from sensors.alerts import replay_all
-from synmon.settings import CONFIG_DIR, Paths
+from synmon.settings import Paths, config_dir
 
 # Incident kinds the request rules must fire for, and the rule that should catch each.
 EXPECTED = {"latency_spike": "HighLatencyP95", "error_storm": "HighErrorRate"}
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--max-tick-mib", type=int, help="override evaluation.max_tick_bytes")
     args = parser.parse_args()
     paths, tmp = _prepare(args)
-    config = load_alerts_config(CONFIG_DIR / "alerts.yaml")
+    config = load_alerts_config(config_dir() / "alerts.yaml")
     if args.max_tick_mib:
         config.evaluation.max_tick_bytes = args.max_tick_mib * 1024 * 1024
     landed = sum(p.stat().st_size for p in (paths.landing / "requests").iterdir())

@@ -30,7 +30,7 @@ from dagster_dbt import (
 )
 
 from assets.resources import SynmonData
-from synmon.settings import CONFIG_DIR, DBT_PROJECT_DIR, Paths
+from synmon.settings import DBT_PROJECT_DIR, Paths, config_dir
 from synmon.warehouse import load_slos
 
 # Inputs of `dbt parse`: when any is newer than the manifest, the manifest is stale.
@@ -49,7 +49,7 @@ def dbt_env(paths: Paths, slos: Path | None = None) -> dict[str, str]:
     return {
         "SYNMON_WAREHOUSE": str(paths.warehouse),
         "SYNMON_LAKE": str(paths.lake),
-        "SYNMON_SLOS": json.dumps(load_slos(slos or CONFIG_DIR / "slos.yaml"), sort_keys=True),
+        "SYNMON_SLOS": json.dumps(load_slos(slos or config_dir() / "slos.yaml"), sort_keys=True),
     }
 
 

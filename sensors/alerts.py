@@ -30,7 +30,7 @@ from sensors.receivers_config import build_delivery, load_channels_config
 from sensors.routing import Routing
 from sensors.rule_sql import evaluate_rule
 from sensors.rules import Instance
-from synmon.settings import CONFIG_DIR, Paths
+from synmon.settings import Paths, config_dir
 
 STREAM = "requests"
 
@@ -190,18 +190,18 @@ def run_alert_tick(
     high alerts open incidents per config/oncall.yaml (or `oncall`), if that file exists."""
     import duckdb
 
-    config = config or load_alerts_config(CONFIG_DIR / "alerts.yaml")
+    config = config or load_alerts_config(config_dir() / "alerts.yaml")
     if channels is None:
         delivery = build_delivery(
-            load_channels_config(CONFIG_DIR / "channels.yaml"), paths.notifications
+            load_channels_config(config_dir() / "channels.yaml"), paths.notifications
         )
         channels, routing = delivery.channels, routing or delivery.routing
         policy = policy or delivery.policy
     routing = routing or Routing.broadcast([c.name for c in channels])
     now = time.time() if now is None else now
     step = config.evaluation.interval
-    if oncall is None and (CONFIG_DIR / "oncall.yaml").exists():
-        oncall = load_oncall_config(CONFIG_DIR / "oncall.yaml")
+    if oncall is None and (config_dir() / "oncall.yaml").exists():
+        oncall = load_oncall_config(config_dir() / "oncall.yaml")
     with OpsStore(paths.ops_db) as store, tempfile.TemporaryDirectory() as tmp:
         consumed = {**cursor}
         for rel, done in store.source_offsets().items():
@@ -263,7 +263,7 @@ def replay_all(
 ) -> list[TickResult]:
     """Tick until a tick reads nothing new (history landed at once); one result per tick, the
     last one the empty tick. Each tick continues from the previous tick's cursor."""
-    config = config or load_alerts_config(CONFIG_DIR / "alerts.yaml")
+    config = config or load_alerts_config(config_dir() / "alerts.yaml")
     results: list[TickResult] = []
     cursor = dict(cursor or {})
     for _ in range(max_ticks):

@@ -18,7 +18,7 @@ from sensors.incidents import escalate_due, report_run_failure
 from sensors.oncall import OncallConfig, load_oncall_config
 from sensors.ops_store import OpsStore, delivery_lock
 from sensors.receivers_config import Delivery, build_delivery, load_channels_config
-from synmon.settings import CONFIG_DIR, Paths
+from synmon.settings import Paths, config_dir
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class EscalationResult:
 
 def _delivery(paths: Paths, channels: list[Channel] | None) -> Delivery:
     delivery = build_delivery(
-        load_channels_config(CONFIG_DIR / "channels.yaml"), paths.notifications
+        load_channels_config(config_dir() / "channels.yaml"), paths.notifications
     )
     if channels is None:
         return delivery
@@ -59,7 +59,7 @@ def run_escalation_tick(
     """Page what is due and deliver the outbox. Receivers come from config/channels.yaml
     (or `channels`, keeping its routing and retry policy)."""
     now = time.time() if now is None else now
-    oncall = oncall or load_oncall_config(CONFIG_DIR / "oncall.yaml")
+    oncall = oncall or load_oncall_config(config_dir() / "oncall.yaml")
     delivery = _delivery(paths, channels)
     with OpsStore(paths.ops_db) as store:
         paged = escalate_due(store.conn, oncall, now)
@@ -79,7 +79,7 @@ def notify_run_failure(
 ) -> DeliverySummary:
     """Queue and deliver the report of one failed run (once per run id)."""
     now = time.time() if now is None else now
-    oncall = oncall or load_oncall_config(CONFIG_DIR / "oncall.yaml")
+    oncall = oncall or load_oncall_config(config_dir() / "oncall.yaml")
     delivery = _delivery(paths, channels)
     with OpsStore(paths.ops_db) as store:
         report_run_failure(store.conn, oncall, run_id=run_id, job=job, message=message, now=now)

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from synmon.settings import CONFIG_DIR
+from synmon.settings import config_dir
 
 RESOURCES: tuple[str, ...] = ("cpu", "memory", "disk", "requests_per_second")
 PLAN_COLUMNS: tuple[str, ...] = (
@@ -102,7 +102,7 @@ class CapacityConfig(BaseModel):
 
 def load_capacity_config(path: str | Path | None = None) -> CapacityConfig:
     """Read and validate a capacity file (default config/capacity.yaml)."""
-    path = Path(path) if path else CONFIG_DIR / "capacity.yaml"
+    path = Path(path) if path else config_dir() / "capacity.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-from synmon.settings import CONFIG_DIR, Paths
+from synmon.settings import Paths, config_dir
 
 
 def ensure_dagster_home(paths: Paths) -> Path:
@@ -17,7 +17,7 @@ def ensure_dagster_home(paths: Paths) -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or paths.dagster_home)
     os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
-    src, dst = CONFIG_DIR / "dagster.yaml", home / "dagster.yaml"
+    src, dst = config_dir() / "dagster.yaml", home / "dagster.yaml"
     if not dst.exists() or dst.read_bytes() != src.read_bytes():
         shutil.copyfile(src, dst)
     return home

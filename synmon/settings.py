@@ -12,8 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = REPO_ROOT / "config"
+CONFIG_DIR = REPO_ROOT / "config"  # the shipped configuration; see config_dir()
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+def config_dir() -> Path:
+    """The configuration folder in use: `$SYNMON_CONFIG_DIR`, else the repo's `config/`.
+
+    Read at call time, so a test, a bench or a second deployment can point every loader (alerts,
+    channels, on-call, SLOs, capacity, expectations, collection) at its own copy.
+    """
+    raw = os.environ.get("SYNMON_CONFIG_DIR")
+    return Path(raw).expanduser().resolve() if raw else CONFIG_DIR
+
 
 STREAMS = ("requests", "events", "logs", "metrics", "access", "traces")
 

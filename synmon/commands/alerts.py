@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from synmon.settings import CONFIG_DIR, Paths
+from synmon.settings import Paths, config_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
 
     check = actions.add_parser("check", help="validate alerts.yaml and channels.yaml")
-    check.add_argument("--alerts", type=Path, default=CONFIG_DIR / "alerts.yaml")
-    check.add_argument("--channels", type=Path, default=CONFIG_DIR / "channels.yaml")
+    check.add_argument("--alerts", type=Path, default=config_dir() / "alerts.yaml")
+    check.add_argument("--channels", type=Path, default=config_dir() / "channels.yaml")
     check.add_argument("--json", action="store_true", help="print a JSON object")
     check.set_defaults(func=_check)
 
@@ -80,7 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--source", choices=("landing", "buffer"), default="landing",
         help="landing requests files (default) or the ops store's row buffer",
     )  # fmt: skip
-    test.add_argument("--alerts", type=Path, default=CONFIG_DIR / "alerts.yaml")
+    test.add_argument("--alerts", type=Path, default=config_dir() / "alerts.yaml")
     test.add_argument("--json", action="store_true", help="print a JSON object")
     test.set_defaults(func=_test)
 

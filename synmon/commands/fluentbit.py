@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from synmon.settings import CONFIG_DIR, REPO_ROOT, Paths
+from synmon.settings import REPO_ROOT, Paths, config_dir
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the landing zone (default: <data dir>/landing).",
     )
     render.add_argument(
-        "--spec", type=Path, default=CONFIG_DIR / "collection.yaml", help="collection spec"
+        "--spec", type=Path, default=config_dir() / "collection.yaml", help="collection spec"
     )
     render.add_argument("--out", type=Path, help="write the config here (default: stdout)")
     render.set_defaults(func=_render)

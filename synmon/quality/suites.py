@@ -14,9 +14,8 @@ import pydantic
 import yaml
 
 from synmon.catalog import COMPONENTS, DOMAINS
-from synmon.settings import CONFIG_DIR
+from synmon.settings import config_dir
 
-EXPECTATIONS_DIR = CONFIG_DIR / "expectations"
 DATASETS: tuple[str, ...] = ("requests", "events", "metrics")
 Severity = Literal["error", "warn"]
 
@@ -95,7 +94,7 @@ class SuiteSpec(pydantic.BaseModel):
 
 def load_suite(dataset: str, directory: Path | None = None) -> SuiteSpec:
     """Load and validate `<directory>/<dataset>.yaml` (default `config/expectations/`)."""
-    path = (directory or EXPECTATIONS_DIR) / f"{dataset}.yaml"
+    path = (directory or config_dir() / "expectations") / f"{dataset}.yaml"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
