@@ -31,7 +31,7 @@ from dagster_dbt import (
 
 from assets.resources import SynmonData
 from synmon.settings import DBT_PROJECT_DIR, Paths, config_dir
-from synmon.warehouse import load_slos
+from synmon.slos import load_slos
 
 # Inputs of `dbt parse`: when any is newer than the manifest, the manifest is stale.
 _PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")

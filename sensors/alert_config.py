@@ -9,11 +9,9 @@ share it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-import yaml
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import (
@@ -21,12 +19,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-M = TypeVar("M", bound=BaseModel)
+from synmon.configfile import (
+    read_yaml,
+    validate_model,
+)
 
 LABEL_COLUMNS = ("component", "endpoint", "method", "domain", "host", "status")
 NUMERIC_FIELDS = ("latency_ms", "tokens_in", "tokens_out", "cost_usd")
@@ -195,16 +195,6 @@ class AlertsConfig(BaseModel):
         return max((rule.expr.window for rule in self.rules), default=0)
 
 
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif not part.startswith(("function-", "value_error")):
-            path += f".{part}" if path else part
-    return path or "(top level)"
-
-
 def _cross_checks(config: AlertsConfig) -> list[str]:
     """Checks that span fields: unique rule names, durations on the evaluation grid."""
     problems = []
@@ -229,50 +219,6 @@ def _cross_checks(config: AlertsConfig) -> list[str]:
                         f"got {seconds}s"
                     )
     return problems
-
-
-def _describe(err: Any) -> str:
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if msg.startswith("Input should be "):
-        msg = msg.removeprefix("Input should be ")
-    elif err["type"] == "missing":
-        msg = "a value (the key is required)"
-    elif err["type"] == "extra_forbidden":
-        msg = "no such key (unknown key)"
-    got = err.get("input")
-    if err["type"] != "missing" and isinstance(got, str | int | float | bool) and "got" not in msg:
-        msg += f", got {got!r}"
-    return f"expected {msg}"
-
-
-def validate_model(
-    model: type[M],
-    data: Any,
-    source: str,
-    error: type[Exception],
-    cross_checks: Callable[[M], list[str]],
-) -> M:
-    """Validate parsed YAML against `model`, then its cross-field rules; `error` lists every
-    problem as `source: key.path: expected ...` (shared by the ops config files)."""
-    try:
-        config = model.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{source}: {_key_path(e['loc'])}: {_describe(e)}" for e in exc.errors()]
-        raise error("\n".join(lines)) from None
-    problems = cross_checks(config)
-    if problems:
-        raise error("\n".join(f"{source}: {p}" for p in problems))
-    return config
-
-
-def read_yaml(path: Path, error: type[Exception]) -> Any:
-    """A YAML file's content; unreadable files and YAML syntax errors raise `error`."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise error(f"{path}: (YAML): expected valid YAML ({exc})") from None
-    except OSError as exc:
-        raise error(f"{path}: (file): expected a readable file ({exc})") from None
 
 
 def parse_alerts_config(data: Any, source: str = "<memory>") -> AlertsConfig:

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sensors.alert_config import SEVERITIES, Duration, read_yaml, validate_model
+from sensors.alert_config import SEVERITIES, Duration
+from synmon.configfile import read_yaml, validate_model
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

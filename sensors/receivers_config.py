@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sensors.alert_config import Duration, _describe, _key_path
+from sensors.alert_config import Duration
 from sensors.channels import Batch, Channel, DeliveryResult, FileChannel, RetryPolicy
 from sensors.routing import InhibitRule, LabelMatcher, Route, Routing
+from synmon.configfile import read_yaml, validate_model
 
 
 class ChannelConfigError(ValueError):
@@ -152,15 +152,7 @@ def _cross_checks(config: ChannelsConfig) -> list[str]:
 
 
 def parse_channels_config(data: Any, source: str = "<memory>") -> ChannelsConfig:
-    try:
-        config = ChannelsConfig.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{source}: {_key_path(e['loc'])}: {_describe(e)}" for e in exc.errors()]
-        raise ChannelConfigError("\n".join(lines)) from None
-    problems = _cross_checks(config)
-    if problems:
-        raise ChannelConfigError("\n".join(f"{source}: {p}" for p in problems))
-    return config
+    return validate_model(ChannelsConfig, data, source, ChannelConfigError, _cross_checks)
 
 
 _CACHE: dict[Path, tuple[tuple[int, int], ChannelsConfig]] = {}
@@ -185,13 +177,7 @@ def load_channels_config(path: str | Path) -> ChannelsConfig:
 
 
 def _load(path: Path) -> ChannelsConfig:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ChannelConfigError(f"{path}: (YAML): expected valid YAML ({exc})") from None
-    except OSError as exc:
-        raise ChannelConfigError(f"{path}: (file): expected a readable file ({exc})") from None
-    return parse_channels_config(data, str(path))
+    return parse_channels_config(read_yaml(path, ChannelConfigError), str(path))
 
 
 def routing_of(config: ChannelsConfig) -> Routing:

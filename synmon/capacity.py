@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from synmon.configfile import load_model
 from synmon.settings import config_dir
 
 RESOURCES: tuple[str, ...] = ("cpu", "memory", "disk", "requests_per_second")
@@ -103,19 +103,7 @@ class CapacityConfig(BaseModel):
 def load_capacity_config(path: str | Path | None = None) -> CapacityConfig:
     """Read and validate a capacity file (default config/capacity.yaml)."""
     path = Path(path) if path else config_dir() / "capacity.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise CapacityConfigError(f"{path}: expected a readable YAML file ({exc})") from None
-    try:
-        return CapacityConfig.model_validate(data)
-    except ValidationError as exc:
-        lines = [
-            f"{path}: {'.'.join(str(p) for p in e['loc']) or '(top)'}: expected "
-            f"{str(e['msg']).removeprefix('Value error, ')}, got {e.get('input')!r}"
-            for e in exc.errors()
-        ]
-        raise CapacityConfigError("\n".join(lines)) from None
+    return load_model(path, CapacityConfig, CapacityConfigError)
 
 
 def load_capacity_series(warehouse: Path) -> dict[tuple[str, str], pd.DataFrame]:

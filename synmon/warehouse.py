@@ -1,9 +1,7 @@
-"""Read-only access to the warehouse (data/warehouse.duckdb), the text forms of a result, and the
-SLO configuration the warehouse's dbt build reads.
+"""Read-only access to the warehouse (data/warehouse.duckdb) and the text forms of a result.
 
 `query()` is what `synmon sql`, the demo summary and tests use: a read-only DuckDB connection, so it
 never takes the write lock dbt needs, and marts resolve unqualified (everything is in schema main).
-`load_slos()` validates config/slos.yaml; `dbt_vars()` turns it into the `--vars` of `dbt build`.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ MARTS: tuple[str, ...] = (
     "rpt_slo_daily",
     "rpt_resources_1m",
 )
-SLO_KINDS = ("availability", "latency")
 
 
 class WarehouseError(Exception):
@@ -171,69 +168,3 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     out.extend(line(r) for r in cells)
     out.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
     return "\n".join(out)
-
-
-class SloConfigError(ValueError):
-    """config/slos.yaml is malformed; the message names the file, key path and expected value."""
-
-
-def load_slos(path: Path) -> list[dict[str, Any]]:
-    """The SLOs of `path` (config/slos.yaml) flattened to one dict per component and SLO.
-
-    Each dict has component ('*' for the defaults every component gets), slo, kind, objective,
-    threshold_ms (None for availability) and window_days: the rows rpt_slo_daily evaluates.
-    """
-    import yaml
-
-    try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SloConfigError(f"{path}: cannot read: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise SloConfigError(f"{path}: expected a mapping at the top level")
-    window = doc.get("window_days", 30)
-    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 366:
-        raise SloConfigError(f"{path}: window_days: expected an integer 1..366, got {window!r}")
-    groups: list[tuple[str, str, Any]] = [("*", "defaults", doc.get("defaults") or [])]
-    components = doc.get("components") or {}
-    if not isinstance(components, dict):
-        raise SloConfigError(f"{path}: components: expected a mapping of component to SLO list")
-    groups += [(str(c), f"components.{c}", slos) for c, slos in components.items()]
-    flat: list[dict[str, Any]] = []
-    for component, where, slos in groups:
-        if not isinstance(slos, list):
-            raise SloConfigError(f"{path}: {where}: expected a list of SLOs")
-        seen: set[str] = set()
-        for i, entry in enumerate(slos):
-            slo = _slo(path, f"{where}[{i}]", entry)
-            if slo["slo"] in seen:
-                raise SloConfigError(f"{path}: {where}[{i}].name: {slo['slo']!r} given twice")
-            seen.add(slo["slo"])
-            flat.append({"component": component, **slo, "window_days": window})
-    return flat
-
-
-def _slo(path: Path, where: str, entry: Any) -> dict[str, Any]:
-    if not isinstance(entry, dict):
-        raise SloConfigError(f"{path}: {where}: expected a mapping with name, kind, objective")
-    name, kind, objective = entry.get("name"), entry.get("kind"), entry.get("objective")
-    if not isinstance(name, str) or not name.replace("_", "").isalnum():
-        raise SloConfigError(f"{path}: {where}.name: expected a word (letters, digits, _)")
-    if kind not in SLO_KINDS:
-        raise SloConfigError(f"{path}: {where}.kind: expected one of {SLO_KINDS}, got {kind!r}")
-    if not isinstance(objective, int | float) or not 0 < objective < 1:
-        raise SloConfigError(f"{path}: {where}.objective: expected a number in (0, 1)")
-    threshold = entry.get("threshold_ms")
-    if kind == "latency" and (not isinstance(threshold, int | float) or threshold <= 0):
-        raise SloConfigError(f"{path}: {where}.threshold_ms: expected a positive number (ms)")
-    if kind == "availability" and threshold is not None:
-        raise SloConfigError(f"{path}: {where}.threshold_ms: only latency SLOs have a threshold")
-    unknown = set(entry) - {"name", "kind", "objective", "threshold_ms"}
-    if unknown:
-        raise SloConfigError(f"{path}: {where}: unknown keys {sorted(unknown)}")
-    return {
-        "slo": name,
-        "kind": kind,
-        "objective": float(objective),
-        "threshold_ms": None if threshold is None else float(threshold),
-    }

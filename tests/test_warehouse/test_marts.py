@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synmon.warehouse import SloConfigError, load_slos
+from synmon.slos import SloConfigError, load_slos
 from tests.test_warehouse.conftest import frame
 
 pytestmark = pytest.mark.slow
