@@ -16,6 +16,7 @@ from orchestration.dbt import dbt_resource, synmon_dbt_assets
 from orchestration.jobs import JOBS, SCHEDULES
 from sensors.alerts import ALERT_SENSORS
 from sensors.escalation import INCIDENT_SENSORS
+from sensors.intel_alerts import intelligence_alert_sensor
 from sensors.landing import landing_sensor
 
 defs = dg.Definitions(
@@ -31,7 +32,7 @@ defs = dg.Definitions(
     asset_checks=[*INGEST_CHECKS, *FORECAST_CHECKS, *VALIDATION_CHECKS],
     jobs=[*JOBS, *INCIDENT_JOBS],
     schedules=SCHEDULES,
-    sensors=[landing_sensor, *ALERT_SENSORS, *INCIDENT_SENSORS],
+    sensors=[landing_sensor, *ALERT_SENSORS, intelligence_alert_sensor, *INCIDENT_SENSORS],
     resources={
         "data": SynmonData(),
         "dbt": dbt_resource(),

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -135,6 +136,20 @@ class Expr(BaseModel):
         return float(match.group(2)) / 100 if match and match.group(2) else None
 
 
+def _templates_compile(value: dict[str, str]) -> dict[str, str]:
+    env = SandboxedEnvironment()
+    for key, text in value.items():
+        try:
+            env.parse(text)
+        except TemplateSyntaxError as exc:
+            raise ValueError(f"templates that parse ({key}: {exc.message})") from None
+    return value
+
+
+# Annotation templates (summary, description, runbook_url), checked to parse at load.
+Annotations = Annotated[dict[str, str], AfterValidator(_templates_compile)]
+
+
 class Rule(BaseModel):
     """One alerting rule: expression, comparison, timing, and what its alerts carry."""
 
@@ -150,18 +165,7 @@ class Rule(BaseModel):
     no_data: Literal["ok", "keep_state"] = "ok"
     severity: Literal["critical", "high", "warning", "info"]
     labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("annotations")
-    @classmethod
-    def _templates_compile(cls, value: dict[str, str]) -> dict[str, str]:
-        env = SandboxedEnvironment()
-        for key, text in value.items():
-            try:
-                env.parse(text)
-            except TemplateSyntaxError as exc:
-                raise ValueError(f"templates that parse ({key}: {exc.message})") from None
-        return value
+    annotations: Annotations = Field(default_factory=dict)
 
 
 class Group(BaseModel):
@@ -180,11 +184,39 @@ class Evaluation(BaseModel):
     max_tick_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)
 
 
+class IntelRule(BaseModel):
+    """A rule on the intelligence tables (capacity_plan, anomalies), evaluated when they change.
+
+    `capacity`: fires per resource and component whose forecast (`bound: forecast`) or upper bound
+    (`bound: upper`) crosses its limit within `within_days` days. `anomaly`: fires per series with
+    an anomaly scored at least `min_score` within the last `lookback`. The value is the days left
+    or the highest score; it resolves when the condition no longer holds.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    source: Literal["capacity", "anomaly"]
+    within_days: int = Field(default=14, ge=0, le=366)
+    bound: Literal["forecast", "upper"] = "forecast"
+    min_score: float = Field(default=0.7, gt=0, le=1)  # the detector scores 0..1
+    lookback: Duration = 6 * 3600
+    severity: Literal["critical", "high", "warning", "info"]
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: Annotations = Field(default_factory=dict)
+
+    @property
+    def threshold(self) -> float:
+        """What annotations see as `threshold`: days for capacity rules, a score for anomalies."""
+        return float(self.within_days) if self.source == "capacity" else self.min_score
+
+
 class AlertsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     evaluation: Evaluation = Field(default_factory=Evaluation)
     groups: list[Group]
+    intelligence: list[IntelRule] = Field(default_factory=list)
 
     @property
     def rules(self) -> list[Rule]:

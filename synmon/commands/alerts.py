@@ -99,8 +99,9 @@ def _check(args: argparse.Namespace) -> int:
     errors: list[str] = []
     report: dict[str, Any] = {"alerts": str(args.alerts), "channels": str(args.channels)}
     try:
-        rules = load_alerts_config(args.alerts).rules
-        report["rules"] = [r.name for r in rules]
+        alerts = load_alerts_config(args.alerts)
+        report["rules"] = [r.name for r in alerts.rules]
+        report["intelligence_rules"] = [r.name for r in alerts.intelligence]
     except AlertConfigError as exc:
         errors += str(exc).splitlines()
     try:
@@ -108,6 +109,10 @@ def _check(args: argparse.Namespace) -> int:
         delivery = build_delivery(config, Path("."), env={})
         report["receivers"] = [r.name for r in config.receivers]
         report["min_retry_seconds"] = delivery.policy.min_retry_seconds()
+        report["time_intervals"] = {  # name -> whether it holds now
+            name: any(i.contains(time.time()) for i in intervals)
+            for name, intervals in delivery.routing.time_intervals.items()
+        }
         for name, variables in missing_secrets(config, os.environ).items():
             errors.append(f"{args.channels}: receiver {name!r} is routed but the environment "
                           f"variable(s) {', '.join(variables)} are not set")  # fmt: skip
@@ -121,10 +126,13 @@ def _check(args: argparse.Namespace) -> int:
             print(line)
         if not errors:
             print(
-                f"ok: {len(report['rules'])} rule(s), {len(report['receivers'])} receiver(s); "
+                f"ok: {len(report['rules'])} rule(s), {len(report['intelligence_rules'])}"
+                f" intelligence rule(s), {len(report['receivers'])} receiver(s); "
                 f"retries last at least {report['min_retry_seconds'] / 60:.0f} min "
                 "before a dead letter"
             )
+            for name, now in report["time_intervals"].items():
+                print(f"time interval {name}: {'in effect' if now else 'not in effect'} now")
     return 1 if errors else 0
 
 

@@ -72,7 +72,11 @@ def test_jobs_schedules_sensors(defs: dg.Definitions) -> None:
         "validation_schedule": ("15 * * * *", "UTC"),
         "hourly_forecast_schedule": ("30 */6 * * *", "UTC"),
     }
-    assert {s.name for s in defs.sensors or []} >= {"landing_sensor", "alert_sensor"}
+    assert {s.name for s in defs.sensors or []} >= {
+        "landing_sensor",
+        "alert_sensor",
+        "intelligence_alert_sensor",
+    }
     daily = defs.resolve_job_def("daily_report_job")
     selected = {k.to_user_string() for k in daily.asset_layer.executable_asset_keys}
     assert "daily_report" in selected and "lake/requests" not in selected

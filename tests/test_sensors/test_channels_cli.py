@@ -27,7 +27,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 
 def test_check_accepts_the_shipped_config(capsys):
     code, out = run(capsys, "alerts", "check")
-    assert code == 0 and out.startswith("ok: 2 rule(s), 5 receiver(s)")
+    assert code == 0 and out.startswith("ok: 2 rule(s), 3 intelligence rule(s), 5 receiver(s)")
 
 
 def test_check_names_the_bad_key_and_unset_secrets(tmp_path: Path, capsys, monkeypatch):
