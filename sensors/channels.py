@@ -4,10 +4,13 @@ A receiver turns a `Batch` (the notifications of one alert group for one receive
 built by `sensors.rules.notification`) into a message on its medium and reports a
 `DeliveryResult`; it never raises for a delivery problem. `deliver_due` sends what the ops store's
 outbox holds: silenced and inhibited alerts are set aside (and listed), the rest are grouped by
-route (`group_wait`, `group_interval`), every attempt is recorded, retryable failures are retried
-with exponential backoff and jitter (never sooner than a `Retry-After`), and an entry is
-dead-lettered after the last attempt. The `file` receiver lives here; email, Slack, PagerDuty and
-webhook receivers live in sensors/receivers_email.py and sensors/receivers_http.py.
+route (`group_wait`, `group_interval`); a group due while its route is in a mute time interval
+(or outside its active ones) is dropped as `muted`, as Alertmanager drops it; still-firing alerts
+are re-sent per `repeat_interval` and after a mute (sensors/repeat.py). Every attempt is
+recorded, retryable failures are retried with exponential backoff and jitter (never sooner than a
+`Retry-After`), and an entry is dead-lettered after the last attempt. The `file` receiver lives
+here; email, Slack, PagerDuty and webhook receivers live in sensors/receivers_email.py and
+sensors/receivers_http.py.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sensors.ops_store import OpsStore, OutboxEntry
+from sensors.repeat import SENT, enqueue_resends, firing_key_history
 from sensors.routing import Routing, flush_at, group_key, group_labels, inhibited, silenced_by
 
 
@@ -131,7 +135,7 @@ class DeliverySummary:
     delivered: int = 0
     retrying: int = 0
     dead: int = 0
-    suppressed: int = 0  # silenced or inhibited
+    suppressed: int = 0  # silenced, inhibited or muted
     waiting: int = 0  # held back by group_wait / group_interval
 
 
@@ -140,11 +144,15 @@ def _suppression(
 ) -> tuple[str, str] | None:
     """('silenced' | 'inhibited', why) if this entry must not be sent, else None."""
     n = entry.payload
-    if n["status"] != "firing":  # a resolved alert whose firing was muted stays muted
+    if n["status"] != "firing":  # a resolved alert whose firing was never sent stays muted
         firing_key = f"{n['fingerprint']}:firing:{n['starts_at']}"
         state = store.outbox_state(firing_key, entry.receiver)
-        return (state, f"its firing notification was {state}") if state in (
-            "silenced", "inhibited") else None  # fmt: skip
+        if state not in ("silenced", "inhibited", "muted"):
+            return None
+        states = firing_key_history(store, firing_key, entry.receiver)
+        if any(s in (*SENT, "pending") for s in states):  # a re-send told the receiver
+            return None
+        return state, f"its firing notification was {state}"
     silences, firing = muting
     silence = silenced_by(n["labels"], silences, now)
     if silence:
@@ -205,6 +213,7 @@ def deliver_due(
     by_name = {c.name: c for c in channels}
     routing = routing or Routing.broadcast(list(by_name))
     muting = (store.silences(now), store.firing_labels())
+    enqueue_resends(store, routing, list(by_name), now, muting)
     counts = defaultdict(int)
     batches: dict[tuple[str, str], list[OutboxEntry]] = defaultdict(list)
     for entry in store.due_entries(now, list(by_name)):
@@ -223,6 +232,12 @@ def deliver_due(
         first = min(e.queued_at for e in entries)
         if not retry and flush_at(route, first, store.group_flushed_at(receiver, key)) > now:
             counts["waiting"] += len(entries)
+            continue
+        mute = None if retry else routing.muted_by(route, now)
+        if mute:  # dropped, not deferred: the group notifies after the interval if still firing
+            for e in entries:
+                store.suppress(e.dedup_key, e.receiver, "muted", mute)
+            counts["suppressed"] += len(entries)
             continue
         batch = Batch(receiver, key, group_labels(route, labels), [e.payload for e in entries])
         ready[receiver].append((key, entries, batch))

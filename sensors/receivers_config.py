@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sensors.alert_config import Duration
 from sensors.channels import Batch, Channel, DeliveryResult, FileChannel, RetryPolicy
 from sensors.routing import InhibitRule, LabelMatcher, Route, Routing
+from sensors.time_intervals import NamedIntervalSpec, build_intervals, interval_problems
 from synmon.configfile import read_yaml, validate_model
 
 
@@ -87,6 +88,8 @@ class RouteSpec(_Strict):
     group_wait: Duration | None = None
     group_interval: Duration | None = None
     repeat_interval: Duration | None = None
+    mute_time_intervals: list[str] = Field(default_factory=list)
+    active_time_intervals: list[str] = Field(default_factory=list)
     routes: list[RouteSpec] = Field(default_factory=list)
 
     _check = field_validator("matchers")(_matchers)
@@ -112,6 +115,7 @@ class ChannelsConfig(_Strict):
     receivers: list[ReceiverSpec] = Field(min_length=1)
     route: RouteSpec
     inhibit_rules: list[InhibitSpec] = Field(default_factory=list)
+    time_intervals: list[NamedIntervalSpec] = Field(default_factory=list)
 
 
 def _route(spec: RouteSpec, parent: Route | None) -> Route:
@@ -125,6 +129,8 @@ def _route(spec: RouteSpec, parent: Route | None) -> Route:
         group_interval=base.group_interval if spec.group_interval is None else spec.group_interval,
         repeat_interval=base.repeat_interval if spec.repeat_interval is None
         else spec.repeat_interval,
+        mute_time_intervals=tuple(spec.mute_time_intervals),
+        active_time_intervals=tuple(spec.active_time_intervals),
     )  # fmt: skip
     children = tuple(_route(child, node) for child in spec.routes)
     return Route(**{**node.__dict__, "routes": children})
@@ -148,7 +154,22 @@ def _cross_checks(config: ChannelsConfig) -> list[str]:
         problems.append("route.receiver: expected the root route to name a receiver")
     for name in sorted(_receivers_used(routing_of(config).root) - set(names) - {""}):
         problems.append(f"route: expected receivers defined under receivers (no {name!r})")
-    return problems
+    return problems + _interval_checks(config)
+
+
+def _route_specs(spec: RouteSpec, where: str) -> list[tuple[str, RouteSpec]]:
+    found = [(where, spec)]
+    for i, child in enumerate(spec.routes):
+        found += _route_specs(child, f"{where}.routes[{i}]")
+    return found
+
+
+def _interval_checks(config: ChannelsConfig) -> list[str]:
+    routes = _route_specs(config.route, "route")
+    problems = [f"{where}.repeat_interval: expected a duration above 0s"
+                for where, spec in routes if spec.repeat_interval == 0]  # fmt: skip
+    uses = [(w, s.mute_time_intervals, s.active_time_intervals) for w, s in routes]
+    return problems + interval_problems([t.name for t in config.time_intervals], uses)
 
 
 def parse_channels_config(data: Any, source: str = "<memory>") -> ChannelsConfig:
@@ -190,7 +211,8 @@ def routing_of(config: ChannelsConfig) -> Routing:
         for spec in config.inhibit_rules
     )
     no_resolved = frozenset(r.name for r in config.receivers if not r.send_resolved)
-    return Routing(_route(config.route, None), inhibit, no_resolved)
+    intervals = build_intervals(config.time_intervals)
+    return Routing(_route(config.route, None), inhibit, no_resolved, intervals)
 
 
 def _secret_envs(spec: ReceiverSpec) -> list[str]:

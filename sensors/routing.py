@@ -4,8 +4,10 @@ Pure logic, no I/O and no Dagster. A `Route` tree sends each alert (a label set)
 a node matches when all its matchers do, children are tried in order and the first matching child
 wins unless it has `continue`; a node with no matching child takes the alert itself. Settings
 (`group_by`, `group_wait`, `group_interval`, `repeat_interval`) are inherited down the tree when
-the config is built. Inhibition mutes a target alert while a source alert with equal `equal` labels
-fires; a silence mutes every alert its matchers match between its start and end.
+the config is built; `mute_time_intervals` and `active_time_intervals` are not (as in
+Alertmanager, each route names its own). Inhibition mutes a target alert while a source alert
+with equal `equal` labels fires; a silence mutes every alert its matchers match between its start
+and end. `repeat_due_at` says when an unchanged firing group is notified again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from sensors.time_intervals import TimeInterval, any_contains
 
 _MATCHER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$")
 
@@ -72,6 +76,8 @@ class Route:
     group_interval: float = 300.0
     repeat_interval: float = 4 * 3600.0
     routes: tuple[Route, ...] = ()
+    mute_time_intervals: tuple[str, ...] = ()
+    active_time_intervals: tuple[str, ...] = ()
 
 
 def match_routes(route: Route, labels: Mapping[str, str]) -> list[Route]:
@@ -107,6 +113,16 @@ def flush_at(route: Route, first_pending_at: float, last_flush_at: float | None)
     if last_flush_at is None:
         return first_pending_at + route.group_wait
     return max(first_pending_at, last_flush_at + route.group_interval)
+
+
+def repeat_due_at(route: Route, last_flush_at: float) -> float:
+    """When an unchanged, still firing group is notified again: at the first `group_interval`
+    flush at or after `repeat_interval` since its last notification (Alertmanager checks the
+    repeat only when the group flushes)."""
+    if route.group_interval <= 0:
+        return last_flush_at + route.repeat_interval
+    flushes = max(1, -(-route.repeat_interval // route.group_interval))
+    return last_flush_at + flushes * route.group_interval
 
 
 @dataclass(frozen=True)
@@ -163,6 +179,7 @@ class Routing:
     root: Route
     inhibit_rules: tuple[InhibitRule, ...] = ()
     no_resolved: frozenset[str] = field(default_factory=frozenset)
+    time_intervals: Mapping[str, tuple[TimeInterval, ...]] = field(default_factory=dict)
 
     @classmethod
     def broadcast(cls, receivers: Sequence[str]) -> Routing:
@@ -186,3 +203,14 @@ class Routing:
             if route.receiver == receiver:
                 return route
         return Route(receiver, group_by=("...",), group_wait=0, group_interval=0)
+
+    def muted_by(self, route: Route, now: float) -> str | None:
+        """Why `route` sends nothing at `now` (a mute interval holds it, or none of its active
+        intervals does), or None when it may send."""
+        for name in route.mute_time_intervals:
+            if any_contains(self.time_intervals.get(name, ()), now):
+                return f"mute time interval {name}"
+        active = route.active_time_intervals
+        if active and not any(any_contains(self.time_intervals.get(n, ()), now) for n in active):
+            return f"outside active time intervals {', '.join(active)}"
+        return None

@@ -180,6 +180,11 @@ def test_group_keys():
         ({"receivers": [{"name": "default", "slack": {"url": "https://hooks"}}]},
          "receivers[0].slack.url: expected no such key"),
         ({"delivery": {"max_attempts": 0}}, "delivery.max_attempts"),
+        ({"time_intervals": [{"name": "x", "time_intervals": [{"weekdays": ["sun"]}]}]},
+         "time_intervals[0].time_intervals[0].weekdays[0]: expected weekday names"),
+        ({"route": {**TREE["route"], "routes": [{"receiver": "pager",
+                                                 "mute_time_intervals": ["nights"]}]}},
+         "route.routes[0].mute_time_intervals[0]: expected the name of an interval"),
     ],
 )  # fmt: skip
 def test_config_errors_name_the_key(change: dict, message: str):
@@ -195,6 +200,8 @@ def test_shipped_config_is_valid_and_works_without_secrets(tmp_path: Path):
     assert delivery.routing.receivers_for(note()) == ["file"]
     assert delivery.policy.min_retry_seconds() > 600
     assert delivery.routing.inhibit_rules
+    hours = delivery.routing.time_intervals["business-hours"]
+    assert [i.location for i in hours] == ["Europe/Berlin"]
 
 
 def test_secrets_come_from_the_environment_only(tmp_path: Path):
