@@ -6,7 +6,11 @@ built by `sensors.rules.notification`) into a message on its medium and reports 
 outbox holds: silenced and inhibited alerts are set aside (and listed), the rest are grouped by
 route (`group_wait`, `group_interval`); a group due while its route is in a mute time interval
 (or outside its active ones) is dropped as `muted`, as Alertmanager drops it; still-firing alerts
-are re-sent per `repeat_interval` and after a mute (sensors/repeat.py). Every attempt is
+are re-sent per `repeat_interval`, after a mute, silence or inhibition ends and after a dead
+letter (sensors/repeat.py). A flush carries the group's other firing alerts too (`Batch.
+unchanged`), as Alertmanager sends the whole group: receivers that show a group (Slack, email,
+webhook) read `Batch.latest`; PagerDuty (one event per alert) and the file read only the news,
+`Batch.notifications`. Every attempt is
 recorded, retryable failures are retried with exponential backoff and jitter (never sooner than a
 `Retry-After`), and an entry is dead-lettered after the last attempt. The `file` receiver lives
 here; email, Slack, PagerDuty and webhook receivers live in sensors/receivers_email.py and
@@ -19,12 +23,20 @@ import json
 import os
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from sensors.ops_store import OpsStore, OutboxEntry
-from sensors.repeat import SENT, enqueue_resends, firing_key_history
+from sensors.repeat import (
+    SENT,
+    Firing,
+    enqueue_resends,
+    firing,
+    firing_key_history,
+    group_shown,
+    record_shown,
+)
 from sensors.routing import Routing, flush_at, group_key, group_labels, inhibited, silenced_by
 
 
@@ -38,18 +50,21 @@ class DeliveryResult:
 
 @dataclass(frozen=True)
 class Batch:
-    """The notifications of one group for one receiver, oldest first."""
+    """The notifications of one group for one receiver, oldest first (the news of this flush),
+    and the group's other firing alerts, which the receiver already knows (`unchanged`)."""
 
     receiver: str
     group_key: str
     group_labels: dict[str, str]
     notifications: list[dict[str, Any]]
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def latest(self) -> list[dict[str, Any]]:
-        """The newest notification per alert (a firing then resolved alert shows as resolved)."""
+        """The whole group: the newest notification per alert (a firing then resolved alert shows
+        as resolved), the unchanged firing alerts first."""
         by_fp: dict[str, dict[str, Any]] = {}
-        for n in self.notifications:
+        for n in [*self.unchanged, *self.notifications]:
             by_fp.pop(n["fingerprint"], None)
             by_fp[n["fingerprint"]] = n
         return list(by_fp.values())
@@ -213,7 +228,7 @@ def deliver_due(
     by_name = {c.name: c for c in channels}
     routing = routing or Routing.broadcast(list(by_name))
     muting = (store.silences(now), store.firing_labels())
-    enqueue_resends(store, routing, list(by_name), now, muting)
+    enqueue_resends(store, routing, list(by_name), now, muting, policy.backoff_cap)
     counts = defaultdict(int)
     batches: dict[tuple[str, str], list[OutboxEntry]] = defaultdict(list)
     for entry in store.due_entries(now, list(by_name)):
@@ -225,6 +240,7 @@ def deliver_due(
         route = routing.route_for(entry.receiver, entry.payload["labels"])
         batches[(entry.receiver, group_key(route, entry.payload["labels"]))].append(entry)
     ready: dict[str, list[tuple[str, list[OutboxEntry], Batch]]] = defaultdict(list)
+    alerts: Firing | None = None  # read once, and only when some group flushes
     for (receiver, key), entries in batches.items():
         labels = entries[0].payload["labels"]
         route = routing.route_for(receiver, labels)
@@ -239,14 +255,19 @@ def deliver_due(
                 store.suppress(e.dedup_key, e.receiver, "muted", mute)
             counts["suppressed"] += len(entries)
             continue
-        batch = Batch(receiver, key, group_labels(route, labels), [e.payload for e in entries])
-        ready[receiver].append((key, entries, batch))
+        alerts = firing(store) if alerts is None else alerts
+        news = [e.payload for e in entries]
+        shown = group_shown(store, routing, receiver, key, (n["fingerprint"] for n in news),
+                            muting, now, alerts)  # fmt: skip
+        ready[receiver].append((key, entries, Batch(receiver, key, group_labels(route, labels),
+                                                    news, shown)))  # fmt: skip
     for receiver, items in ready.items():
-        for (key, entries, _), result in zip(
+        for (key, entries, batch), result in zip(
             items, _send(by_name[receiver], [b for _, _, b in items]), strict=True
         ):
-            if result.ok:
-                store.set_group_flushed(receiver, key, now)
             for e in entries:
                 counts[_record(store, e, result, policy, now)] += 1
+            if result.ok:  # the flush restarts the group's repeat clock
+                store.set_group_flushed(receiver, key, now)
+                record_shown(store, receiver, batch.unchanged, result.detail, now)
     return DeliverySummary(**counts)

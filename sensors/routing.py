@@ -7,7 +7,8 @@ wins unless it has `continue`; a node with no matching child takes the alert its
 the config is built; `mute_time_intervals` and `active_time_intervals` are not (as in
 Alertmanager, each route names its own). Inhibition mutes a target alert while a source alert
 with equal `equal` labels fires; a silence mutes every alert its matchers match between its start
-and end. `repeat_due_at` says when an unchanged firing group is notified again.
+and end. `repeat_due_at` says when an unchanged firing group is notified again, `next_flush_at`
+when the group's next flush after a given time is.
 """
 
 from __future__ import annotations
@@ -115,14 +116,21 @@ def flush_at(route: Route, first_pending_at: float, last_flush_at: float | None)
     return max(first_pending_at, last_flush_at + route.group_interval)
 
 
+def next_flush_at(route: Route, last_flush_at: float | None, after: float) -> float:
+    """The group's first `group_interval` flush at or after `after` (flushes tick every
+    `group_interval` from the last notification, never sooner than one interval after it).
+    Without a last notification, or with `group_interval` 0s, any tick from `after` on."""
+    if last_flush_at is None or route.group_interval <= 0:
+        return after
+    flushes = max(1, -(-(after - last_flush_at) // route.group_interval))
+    return last_flush_at + flushes * route.group_interval
+
+
 def repeat_due_at(route: Route, last_flush_at: float) -> float:
     """When an unchanged, still firing group is notified again: at the first `group_interval`
     flush at or after `repeat_interval` since its last notification (Alertmanager checks the
     repeat only when the group flushes)."""
-    if route.group_interval <= 0:
-        return last_flush_at + route.repeat_interval
-    flushes = max(1, -(-route.repeat_interval // route.group_interval))
-    return last_flush_at + flushes * route.group_interval
+    return next_flush_at(route, last_flush_at, last_flush_at + route.repeat_interval)
 
 
 @dataclass(frozen=True)
