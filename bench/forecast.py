@@ -4,9 +4,13 @@
    real series, with the model the production policy serves (no per-file tuning);
 2. the time to choose and fit N synthetic daily series with `forecast_many` (wall and CPU);
 3. with --warehouse, the forecast asset's whole workload on a demo warehouse (every daily and
-   hourly series, the same jobs the asset runs), wall and CPU per series.
+   hourly series, the same jobs the asset runs), wall and CPU per series; with --landing, the
+   demo's daily series computed straight from a simulated landing zone (`synmon generate`), for
+   when no warehouse is built: requests, latency p95, error rate (status >= 500), active users
+   and cost per day, for the platform and each component, as the daily marts define them.
 
     .venv/bin/python bench/forecast.py [--series 100] [--workers N] [--warehouse PATH]
+        [--landing DIR]
 
 CPU seconds count the Stan child processes too; on a busy machine wall time grows with the load
 while CPU seconds / cores approximates the idle wall time.
@@ -102,7 +106,8 @@ def _summary(label: str, results: list, seconds: float, workers: int) -> None:
         f"\n{label}: wall {seconds:.1f} s on {workers} workers, CPU {cpu:.1f} s "
         f"(CPU / workers {cpu / workers:.1f} s; load average now {os.getloadavg()[0]:.1f}); "
         f"served: {models}; flagged {sum(r.flagged for r in results)}; "
-        f"mean 1 - WAPE {np.nanmean([r.chosen.accuracy for r in results]):.3f}"
+        f"mean 1 - WAPE {np.nanmean([r.chosen.accuracy for r in results]):.3f}; "
+        f"mean coverage_80 {np.nanmean([r.chosen.coverage_80 for r in results]):.3f}"
     )
 
 
@@ -114,14 +119,51 @@ def many(n: int, workers: int) -> None:
     _summary(label, results, time.perf_counter() - t0, workers)
 
 
-def demo(warehouse: Path, workers: int) -> None:
+_LANDING_SQL = """
+with r as (
+    select cast(ts as date) as day, component, status, latency_ms, user_id, cost_usd
+    from read_json_auto('{glob}', format = 'newline_delimited')
+),
+scoped as (
+    select day, 'platform' as scope, * exclude (day, component) from r
+    union all select day, component as scope, * exclude (day, component) from r
+)
+select scope, day as ds, count(*) as requests,
+    quantile_cont(latency_ms, 0.95) as latency_p95,
+    avg(case when status >= 500 then 1.0 else 0.0 end) as error_rate,
+    count(distinct user_id) as active_users, sum(cost_usd) as cost
+from scoped where day < (select max(day) from r) group by all order by scope, ds
+"""
+
+
+def landing_series(landing: Path) -> dict[str, pd.DataFrame]:
+    """The demo's daily series from `landing/requests/*.jsonl`, the last (partial) day dropped."""
+    import duckdb
+
+    glob = str(landing / "requests" / "*.jsonl")
+    frame = duckdb.sql(_LANDING_SQL.format(glob=glob)).df()
+    out = {}
+    for scope, part in frame.groupby("scope", sort=True):
+        for metric in ("requests", "latency_p95", "error_rate", "active_users", "cost"):
+            if part[metric].abs().sum() > 0:  # as the warehouse loader: all-zero series skipped
+                out[f"{scope}:{metric}"] = part[["ds", metric]].set_axis(["ds", "y"], axis=1)
+    return out
+
+
+def demo(warehouse: Path | None, landing: Path | None, workers: int) -> None:
     from synmon.forecasting.warehouse import load_daily_series, load_hourly_series
 
     t0 = time.perf_counter()
-    hourly, daily = load_hourly_series(warehouse), load_daily_series(warehouse)
+    if warehouse:
+        hourly, daily = load_hourly_series(warehouse), load_daily_series(warehouse)
+        source = f"demo warehouse {warehouse}"
+    else:
+        assert landing is not None
+        hourly, daily = {}, landing_series(landing)
+        source = f"simulated landing {landing}"
     jobs = [(n, df, 7, 3) for n, df in hourly.items()] + [(n, df, 30, 3) for n, df in daily.items()]
     results = forecast_jobs(jobs, workers)
-    label = f"demo warehouse {warehouse}: {len(daily)} daily + {len(hourly)} hourly series"
+    label = f"{source}: {len(daily)} daily + {len(hourly)} hourly series"
     _summary(label, results, time.perf_counter() - t0, workers)
     print(f"{'series':<34}{'model':<16}{'1-WAPE':>8}{'rel MAE':>9}{'cov80':>7}{'CPU s':>7}")
     for r in results:
@@ -137,14 +179,15 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=100, help="synthetic series (default 100)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes")
     parser.add_argument("--warehouse", type=Path, help="a demo warehouse.duckdb to time")
+    parser.add_argument("--landing", type=Path, help="a simulated landing zone to time")
     parser.add_argument("--skip-real", action="store_true", help="skip the real-series table")
     args = parser.parse_args()
     if not args.skip_real:
         real_series()
     if args.series:
         many(args.series, args.workers)
-    if args.warehouse:
-        demo(args.warehouse, args.workers)
+    if args.warehouse or args.landing:
+        demo(args.warehouse, args.landing, args.workers)
 
 
 if __name__ == "__main__":

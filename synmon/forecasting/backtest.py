@@ -8,18 +8,21 @@ lowest mean MAE, so a series Prophet cannot beat is served by seasonal naive and
 The expensive candidates (Prophet on the log scale, multiplicative Prophet) are backtested only
 where they can matter: when plain Prophet does not beat seasonal naive by a clear margin
 (`ESCALATE_RELATIVE_MAE`). Choosing among several candidates on the same cutoffs flatters the
-winner a little; the accuracy stored is the winner's backtest, as measured.
+winner a little; the accuracy stored is the winner's backtest, as measured. Only the winner is
+refitted on the whole history for the served forecast.
+
+Intervals: each model's raw band is rescaled by split-conformal calibration on the backtest's own
+residuals (`synmon.forecasting.calibration`), each cutoff scored with the scale of the others.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synmon.forecasting import calibration
 from synmon.forecasting.metrics import coverage, mae, mape, wape
 from synmon.forecasting.models import (
     MODELS,
@@ -29,8 +32,10 @@ from synmon.forecasting.models import (
     is_subdaily,
     prepare_series,
 )
+from synmon.forecasting.results import BacktestResult, CutoffScore
 
 MIN_TRAIN_DAYS = 28
+HOUR_NS = 3600 * 10**9
 DEFAULT_CANDIDATES = ("prophet", NAIVE)
 EXTRA_CANDIDATES = ("prophet_log", "prophet_mult")
 # Hourly load has a multiplicative daily cycle (night is a fraction of the day, at any level):
@@ -40,108 +45,22 @@ HOURLY_EXTRA_CANDIDATES = ("prophet", "prophet_mult")
 # Try the extra candidates when the best so far has relative MAE at or above this.
 ESCALATE_RELATIVE_MAE = 0.9
 
-
-@dataclass(frozen=True)
-class CutoffScore:
-    """Errors of one model and of seasonal naive over one cutoff's horizon (original scale)."""
-
-    cutoff: pd.Timestamp
-    days: int
-    accuracy: float
-    mae: float
-    mape: float
-    coverage_80: float
-    naive_accuracy: float
-    naive_mae: float
-    naive_mape: float
-
-    @property
-    def relative_mae(self) -> float:
-        return _ratio(self.mae, self.naive_mae)
-
-
-@dataclass(frozen=True)
-class BacktestResult:
-    """A model's rolling-origin backtest: one `CutoffScore` per cutoff, averaged by the properties.
-
-    `predictions` holds every scored day: cutoff, ds, y, yhat, yhat_lower, yhat_upper, naive.
-    """
-
-    model: str
-    horizon: int
-    scores: list[CutoffScore]
-    predictions: pd.DataFrame = field(repr=False)
-
-    def _mean(self, name: str) -> float:
-        values = [getattr(s, name) for s in self.scores]
-        return float(np.mean(values)) if values and np.all(np.isfinite(values)) else float("nan")
-
-    @property
-    def accuracy(self) -> float:
-        return self._mean("accuracy")
-
-    @property
-    def mae(self) -> float:
-        return self._mean("mae")
-
-    @property
-    def mape(self) -> float:
-        return self._mean("mape")
-
-    @property
-    def coverage_80(self) -> float:
-        return self._mean("coverage_80")
-
-    @property
-    def naive_accuracy(self) -> float:
-        return self._mean("naive_accuracy")
-
-    @property
-    def naive_mae(self) -> float:
-        return self._mean("naive_mae")
-
-    @property
-    def naive_mape(self) -> float:
-        return self._mean("naive_mape")
-
-    @property
-    def relative_mae(self) -> float:
-        """Mean MAE over mean naive MAE: below 1 exactly when the model wins model choice."""
-        return _ratio(self.mae, self.naive_mae)
-
-    def summary(self) -> dict[str, Any]:
-        """The averages over cutoffs as plain JSON values (NaN becomes None)."""
-        return {
-            "model": self.model,
-            "accuracy": _num(self.accuracy),
-            "mae": _num(self.mae),
-            "mape": _num(self.mape),
-            "relative_mae": _num(self.relative_mae),
-            "coverage_80": _num(self.coverage_80),
-            "naive": {
-                "accuracy": _num(self.naive_accuracy),
-                "mae": _num(self.naive_mae),
-                "mape": _num(self.naive_mape),
-            },
-            "horizon_days": self.horizon,
-            "cutoffs": [s.cutoff.date().isoformat() for s in self.scores],
-        }
-
-
-def _ratio(a: float, b: float) -> float:
-    if not (np.isfinite(a) and np.isfinite(b)):
-        return float("nan")
-    if b == 0:
-        return 1.0 if a == 0 else float("inf")
-    return a / b
-
-
-def _num(x: float) -> float | None:
-    return round(float(x), 6) if np.isfinite(x) else None
+__all__ = ["BacktestResult", "CutoffScore", "backtest", "choose_model", "forecast"]
 
 
 def _prepare(df: pd.DataFrame) -> pd.DataFrame:
-    """`prepare_series` keeping the hours of an hourly series (days otherwise)."""
+    """`prepare_series` keeping the hours of an hourly series (days otherwise); a frame that is
+    already prepared (model choice backtests one frame several times) is returned as it is."""
+    if (
+        list(df.columns) == ["ds", "y"]
+        and df["ds"].dtype == "datetime64[ns]"
+        and df["y"].dtype == float
+        and df["ds"].is_monotonic_increasing
+        and df["ds"].is_unique
+        and bool(np.isfinite(df["y"].to_numpy()).all())
+        and not (df["ds"].to_numpy().astype(np.int64) % HOUR_NS).any()
+    ):
+        return df
     if "ds" not in df:
         return prepare_series(df)  # raises, naming the columns
     ds = pd.to_datetime(df["ds"], errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
@@ -173,15 +92,16 @@ def backtest(
     """Rolling-origin backtest of `model` on a `ds,y` frame (any row order, gaps allowed).
 
     At each cutoff the model and seasonal naive are fitted on the days up to and including it and
-    scored on the observed days in the `horizon` that follows.
+    scored on the observed days in the `horizon` that follows. The model's 80% interval at a
+    cutoff is its raw band calibrated on the other cutoffs' residuals (`calibration`); the result's
+    `interval_scale` (calibrated on every cutoff) is what the served forecast applies.
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose from {sorted(MODELS)}")
     series = _prepare(df)
     if series.empty:
         raise ValueError("no usable rows: need a date column ds and a numeric column y")
-    scores: list[CutoffScore] = []
-    frames: list[pd.DataFrame] = []
+    runs: list[tuple[pd.Timestamp, pd.DataFrame, np.ndarray, np.ndarray]] = []
     for cutoff in cutoff_dates(series["ds"], horizon, cutoffs):
         train = series[series["ds"] <= cutoff]
         end = cutoff + pd.Timedelta(days=horizon)
@@ -190,30 +110,53 @@ def backtest(
             continue
         future = pd.DatetimeIndex(test["ds"])
         pred = MODELS[model](train, future)
-        naive = MODELS[NAIVE](train, future)
-        y = test["y"].to_numpy()
-        yhat, nhat = pred["yhat"].to_numpy(), naive["yhat"].to_numpy()
+        naive = MODELS[NAIVE](train, future) if model != NAIVE else pred
+        runs.append((cutoff, pred, test["y"].to_numpy(), naive["yhat"].to_numpy()))
+    if not runs:
+        raise ValueError("no cutoff has observed days in its horizon")
+    per_cutoff = [
+        calibration.scores(y, p["yhat"], p["yhat_lower"], p["yhat_upper"]) for _, p, y, _ in runs
+    ]
+    scales = calibration.leave_one_out(per_cutoff)
+    scores: list[CutoffScore] = []
+    frames: list[pd.DataFrame] = []
+    for (cutoff, pred, y, nhat), scale in zip(runs, scales, strict=True):
+        yhat = pred["yhat"].to_numpy()
+        lower, upper = calibration.calibrate(yhat, pred["yhat_lower"], pred["yhat_upper"], scale)
         scores.append(
             CutoffScore(
                 cutoff=cutoff,
-                days=len(test),
+                days=len(y),
                 accuracy=1 - wape(y, yhat),
                 mae=mae(y, yhat),
                 mape=mape(y, yhat),
-                coverage_80=coverage(y, pred["yhat_lower"], pred["yhat_upper"]),
+                coverage_80=coverage(y, lower, upper),
                 naive_accuracy=1 - wape(y, nhat),
                 naive_mae=mae(y, nhat),
                 naive_mape=mape(y, nhat),
+                interval_scale=scale,
             )
         )
         frames.append(
-            pred.assign(cutoff=cutoff, y=y, naive=nhat)[
-                ["cutoff", "ds", "y", "yhat", "yhat_lower", "yhat_upper", "naive"]
-            ]
+            pd.DataFrame(
+                {
+                    "cutoff": cutoff,
+                    "ds": pred["ds"].to_numpy(),
+                    "y": y,
+                    "yhat": yhat,
+                    "yhat_lower": lower,
+                    "yhat_upper": upper,
+                    "naive": nhat,
+                }
+            )
         )
-    if not scores:
-        raise ValueError("no cutoff has observed days in its horizon")
-    return BacktestResult(model, horizon, scores, pd.concat(frames, ignore_index=True))
+    return BacktestResult(
+        model,
+        horizon,
+        scores,
+        pd.concat(frames, ignore_index=True),
+        calibration.conformal_scale(np.concatenate(per_cutoff)),
+    )
 
 
 def choose_model(
@@ -233,6 +176,7 @@ def choose_model(
     """
     results: dict[str, BacktestResult] = {}
     errors: dict[str, str] = {}
+    df = _prepare(df)
 
     def run(names: tuple[str, ...]) -> None:
         for name in names:
@@ -272,14 +216,24 @@ def serving_note(model: str, results: dict[str, BacktestResult]) -> tuple[bool, 
     )
 
 
-def forecast(df: pd.DataFrame, horizon: int = 30, model: str | None = None) -> pd.DataFrame:
+def forecast(
+    df: pd.DataFrame,
+    horizon: int = 30,
+    model: str | None = None,
+    interval_scale: float = 1.0,
+) -> pd.DataFrame:
     """The `horizon` days after the last observation from `model` fitted on all of `df`, as
-    `ds, yhat, yhat_lower, yhat_upper, model` (hourly rows for an hourly `df`, which must be
-    prepared with `prepare_series(..., freq="h")`). Without `model`, the backtest chooses it."""
+    `ds, yhat, yhat_lower, yhat_upper, model` (hourly rows for an hourly `df`), the raw band
+    stretched by `interval_scale` (a backtest's `interval_scale`). Without `model`, the backtest
+    chooses it and calibrates the band."""
     series = _prepare(df)
     if series.empty:
         raise ValueError("no usable rows: need a date column ds and a numeric column y")
     if model is None:
-        model, _ = choose_model(series, horizon)
+        model, results = choose_model(series, horizon)
+        interval_scale = results[model].interval_scale
     pred = MODELS[model](series, future_index(series, horizon))
-    return pred.assign(model=model)
+    lower, upper = calibration.calibrate(
+        pred["yhat"], pred["yhat_lower"], pred["yhat_upper"], interval_scale
+    )
+    return pred.assign(yhat_lower=lower, yhat_upper=upper, model=model)

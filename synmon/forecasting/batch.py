@@ -75,7 +75,7 @@ def forecast_series(
     else:
         model, results = choose_model(df, backtest_horizon, cutoffs)
     flagged, note = serving_note(model, results)
-    pred = forecast(df, horizon, model)
+    pred = forecast(df, horizon, model, results[model].interval_scale)
     return SeriesForecast(name, model, results, pred, flagged, note, _cpu_since(start))
 
 
