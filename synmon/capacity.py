@@ -21,6 +21,9 @@ from synmon.configfile import load_model
 from synmon.settings import config_dir
 
 RESOURCES: tuple[str, ...] = ("cpu", "memory", "disk", "requests_per_second")
+# Capacity histories are short (the lake's days); a 14-day backtest leaves room to train on.
+BACKTEST_HORIZON_DAYS = 14
+
 PLAN_COLUMNS: tuple[str, ...] = (
     "resource",
     "component",
@@ -137,10 +140,18 @@ def first_crossing(ds: pd.Series, values: np.ndarray | pd.Series, limit: float) 
 
 
 def default_forecaster(history: pd.DataFrame, horizon: int, model: str) -> pd.DataFrame:
-    """`synmon.forecasting.forecast`; `auto` lets its backtest choose the model."""
-    from synmon.forecasting import forecast
+    """`synmon.forecasting.forecast` with its 80% band calibrated by a backtest of the same
+    model (so `first_crossing_upper` rests on a measured interval); `auto` lets the backtest
+    choose the model. A history too short to backtest keeps the model's raw band."""
+    from synmon.forecasting import backtest, forecast
 
-    return forecast(history, horizon, None if model == "auto" else model)
+    if model == "auto":
+        return forecast(history, horizon)
+    try:
+        scale = backtest(history, min(horizon, BACKTEST_HORIZON_DAYS), 3, model).interval_scale
+    except ValueError:
+        scale = 1.0
+    return forecast(history, horizon, model, interval_scale=scale)
 
 
 def plan_capacity(
