@@ -3,14 +3,21 @@
 Generates N request lines (default 2M) in the Fluent Bit `plain` shape with DuckDB, then times, in
 one process: `synmon.ingest.ingest_landing` (typing, validation, quarantine, manifest, partitioned
 Parquet), bare DuckDB `read_json` straight to one Parquet file (the floor), and pandas `read_json`
-then `to_parquet`. Prints rows/s for each and the ratios issue 3 sets goals for (>= 0.8x DuckDB,
->= 5x pandas). Run: `.venv/bin/python bench/ingest.py [--lines N] [--skip-pandas]`.
+then `to_parquet`. Prints rows/s, wall and CPU seconds (all threads) for each, the load average,
+and the ratios issue 3 sets goals for (>= 0.8x DuckDB, >= 5x pandas).
+
+`--memory-lines N` instead generates an N-line file and runs synmon's ingest of it alone in a fresh
+subprocess, printing that process's peak RSS (goal < 2 GB at 5M lines), apart from the generator.
+
+Run: `.venv/bin/python bench/ingest.py [--lines N] [--skip-pandas] [--memory-lines N]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,11 +65,47 @@ def timed(label: str, rows: int, fn) -> float:  # type: ignore[no-untyped-def]
     return rate
 
 
+_CHILD = """
+import resource, sys, time
+from pathlib import Path
+from synmon.ingest import ingest_landing
+root = Path(sys.argv[1])
+start = time.perf_counter()
+report = ingest_landing(root / "landing", root / "lake", ["requests"])
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(report.to_json()["total"], f"{time.perf_counter() - start:.2f} s wall,",
+      f"{usage.ru_utime + usage.ru_stime:.2f} CPU-s")
+"""
+
+
+def memory(lines: int) -> int:
+    """Peak RSS of a fresh process that ingests an N-line file (the generator runs here)."""
+    with tempfile.TemporaryDirectory(prefix="synmon-bench-mem-") as tmp:
+        root = Path(tmp)
+        src = root / "landing" / "requests" / "requests-bench.jsonl"
+        src.parent.mkdir(parents=True)
+        generate(src, lines)
+        print(f"{lines:,} request lines, {src.stat().st_size / 1e6:,.0f} MB; load {_load()}")
+        repo = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": repo}
+        done = subprocess.run([sys.executable, "-c", _CHILD, tmp], env=env, check=False)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"synmon ingest peak RSS: {peak:,.0f} MB (goal < 2,048 MB)")
+        return done.returncode
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2_000_000)
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--memory-lines", type=int, default=0, metavar="N")
     args = parser.parse_args()
+    if args.memory_lines:
+        return memory(args.memory_lines)
 
     import duckdb
 
@@ -74,7 +117,7 @@ def main() -> int:
         src.parent.mkdir(parents=True)
         generate(src, args.lines)
         mb = src.stat().st_size / 1e6
-        print(f"{args.lines:,} request lines, {mb:,.0f} MB")
+        print(f"{args.lines:,} request lines, {mb:,.0f} MB; load {_load()}")
 
         def synmon() -> None:
             report = ingest_landing(root / "landing", root / "lake", ["requests"])
@@ -89,10 +132,16 @@ def main() -> int:
         def pandas_ingest() -> None:
             import pandas as pd
 
-            frame = pd.read_json(src, lines=True, convert_dates=["ts"])
+            frame = pd.read_json(src, lines=True)
+            frame["ts"] = pd.to_datetime(frame["ts"], format="ISO8601", utc=True)
             frame.to_parquet(root / "pandas.parquet")
 
         ours = timed("synmon ingest", args.lines, synmon)
+        misplaced = duckdb.execute(  # the generator's request_id is r-<line - 1>
+            f"SELECT count(*) FROM '{root / 'lake' / 'requests'}/*/*.parquet'"
+            " WHERE request_id <> 'r-' || (_line - 1)"
+        ).fetchone()
+        assert misplaced == (0,), f"{misplaced} rows with a wrong _line"
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS after synmon (includes generating the file): {peak:,.0f} MB")
         floor = timed("duckdb read_json->parquet", args.lines, bare)
@@ -101,7 +150,7 @@ def main() -> int:
             slow = timed("pandas read_json->parquet", args.lines, pandas_ingest)
             print(f"synmon / pandas: {ours / slow:.1f}x (goal >= 5x)")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS of this process: {peak:,.0f} MB")
+        print(f"peak RSS of this process: {peak:,.0f} MB; load {_load()}")
     return 0
 
 

@@ -6,8 +6,8 @@ offset (a trailing line without its newline waits, except at the end of a finish
 and handing DuckDB a file it can read as one VARCHAR column per line. Clean content is passed as
 is; CRLF becomes LF in a copy; lines DuckDB's reader would choke on (invalid UTF-8, NUL and other
 control bytes, a lone CR) become marker lines `\\x02<reason>\\x02<escaped raw>`, so they are
-quarantined, not lost. The same pass notes whether every new line is a plain JSON object start
-(`{`, not stdout's `{"date":`, no blank lines), which lets the JSON reader take its fast path.
+quarantined, not lost. The pass holds the GIL only for its cheap checks (hashlib and numpy
+release it), so it can run in a thread beside a DuckDB query over the same file.
 """
 
 from __future__ import annotations
@@ -42,33 +42,15 @@ class NewContent:
     sha256: str  # of content bytes [0, end)
     restarted: bool  # the consumed prefix had changed, so the file was read from the start
     note: str
-    plain: bool = False  # every line of read_path up to n_lines starts a plain JSON object
+    partial: bool = False  # a trailing line without its newline was left for the next run
+    copied: bool = False  # read_path is a prepared copy holding exactly the new lines
 
 
-def _line_count(block: bytes, plain: bool) -> tuple[int, bool]:
-    """(newlines in a block of whole lines, whether `plain` still holds after it).
-
-    Plain: every line opens a JSON object and none is stdout's `{"date":` shape. numpy, because
-    bytes.count costs more per byte than hashing, and this runs over every landing byte.
-    """
+def _line_count(block: bytes) -> int:
+    """Newlines in a block: numpy, because bytes.count costs more per byte than hashing."""
     import numpy as np
 
-    if not block:
-        return 0, plain
-    arr = np.frombuffer(block, np.uint8)
-    ends = np.flatnonzero(arr == 10)
-    if not plain:
-        return len(ends), False
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    if not (arr[starts] == _BRACE).all():
-        return len(ends), False
-    probe = np.minimum(starts[:, None] + np.arange(len(_DATE_KEY)), len(arr) - 1)
-    return len(ends), not (arr[probe] == _DATE_PROBE).all(axis=1).any()
-
-
-_BRACE = ord("{")
-_DATE_KEY = b'{"date":'
-_DATE_PROBE = list(_DATE_KEY)
+    return int(np.count_nonzero(np.frombuffer(block, np.uint8) == 10)) if block else 0
 
 
 def is_gzip(path: Path) -> bool:
@@ -194,7 +176,6 @@ def _scan(
     n_lines = 0
     pending = b""
     checked = offset == 0
-    plain = True
     out = out_path.open("wb") if copy else None
     try:
         for chunk in _chunks(path):
@@ -219,17 +200,14 @@ def _scan(
             hasher.update(block)
             end += len(block)
             if _clean(block):
-                lines, plain = _line_count(block, plain)
-                n_lines += lines
+                n_lines += _line_count(block)
                 if out is not None:
                     out.write(block)
             elif out is None:
                 return None
             else:
                 n_lines += block.count(b"\n")
-                block = _normalized(block)
-                plain = _line_count(block, plain)[1]
-                out.write(block)
+                out.write(_normalized(block))
         if not checked:
             raise _Restart("file shrank below the consumed offset")
         if compressed and pending:
@@ -237,10 +215,9 @@ def _scan(
             end += len(pending)
             n_lines += 1
             block = pending + b"\n"
-            block = block if _clean(block) else _normalized(block)
-            plain = _line_count(block, plain)[1]
             if out is not None:
-                out.write(block)
+                out.write(block if _clean(block) else _normalized(block))
+            pending = b""
     finally:
         if out is not None:
             out.close()
@@ -253,6 +230,6 @@ def _scan(
         sha256=hasher.hexdigest(),
         restarted=False,
         note="",
-        # The source itself may end in a partial line the fast reader would choke on.
-        plain=plain and n_lines > 0 and (copy or not pending),
+        partial=bool(pending),
+        copied=copy,
     )

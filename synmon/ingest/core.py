@@ -23,7 +23,7 @@ from synmon.ingest.access import COLUMNS as ACCESS_COLUMNS
 from synmon.ingest.access import access_sql
 from synmon.ingest.archive import archive_consumed
 from synmon.ingest.content import Unreadable, read_new
-from synmon.ingest.jsonload import load_json, load_parsed
+from synmon.ingest.jsonload import FastRead, load_json, load_parsed, start_fast
 from synmon.ingest.pyload import load_metrics, load_spans
 from synmon.ingest.report import FileResult, IngestReport, StreamReport
 from synmon.ingest.schemas import JSON_STREAMS
@@ -127,6 +127,30 @@ def _ingest_file(
         return
     result = FileResult()
     out.per_file[rel] = result
+    # The fast read of a whole JSON file runs beside the Python pre-scan; load_json checks it.
+    fast = start_fast(con, stream, path, man.bytes_consumed)
+    try:
+        _load_file(con, landing, lake, stream, path, man, st, result, out, run_tmp, fast)
+    finally:
+        if fast is not None:
+            fast.close()
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    lake: Path,
+    stream: str,
+    path: Path,
+    man: lk.Manifest,
+    st: os.stat_result,
+    result: FileResult,
+    out: StreamReport,
+    run_tmp: Path,
+    fast: FastRead | None,
+) -> None:
+    rel = path.relative_to(landing).as_posix()
+    base_slug = lk.source_slug(path.relative_to(landing / stream).as_posix())
     try:
         content = read_new(
             path,
@@ -162,7 +186,7 @@ def _ingest_file(
             result.records_in, result.loaded, result.quarantined = good + bad, good, bad
             result.reader = "lines"
         else:
-            load_json(con, stream, content, rel, lake, slug, result, out)
+            load_json(con, stream, content, rel, lake, slug, result, out, fast)
     man.sha256, man.bytes_consumed = content.sha256, content.end
     man.lines_consumed = content.first_line - 1 + content.n_lines
     man.records_in += result.records_in

@@ -5,11 +5,11 @@ each line (a plain JSON object, stdout `json_lines` with `date` first, or out_fi
 `<tag>: [<epoch.nanos>, {record}]`), extracts the spec's keys with `json_extract_string`, and
 types and checks every field with TRY_CAST. Each line ends up either typed or with a human reason.
 
-Content whose every line is a plain JSON object (`NewContent.plain`) takes the fast reader:
-`read_json` with every key as VARCHAR (the same yyjson text the careful reader extracts, so the
-checks and reasons are the same), about five times cheaper. It fails as a whole on any malformed
-line; the caller then runs the careful reader. It has no raw text: `raw_lines_sql` fetches the
-lines of quarantined records afterwards.
+`fast_sql` is the fast reader for content that looks like plain JSON objects: `read_json` with
+every key as VARCHAR (the same yyjson text the careful reader extracts), typed by the same
+expressions, with only a cheap `_ok` flag per row instead of reasons. It is conservative: a row it
+does not flag `_ok` (or any row, when `read_json` refuses the file) goes through the careful reader,
+which alone writes reasons, so both readers load and quarantine exactly the same records.
 
 Where a line carries Fluent Bit's own record time (`date`, or the out_file epoch) and the record
 has no `ts`, that time is the record's `ts`: a parser with `time_keep: off` moves it there.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 from synmon.ingest.content import NewContent
 from synmon.ingest.schemas import RAW_LIMIT, SQL_TYPES, Field, JsonStream
@@ -31,8 +32,9 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def read_lines_sql(content: NewContent) -> str:
-    """A DuckDB relation of (`_line`, `raw`) over the complete new lines of `content`."""
+def read_lines_sql(content: NewContent, only: str | None = None) -> str:
+    """A DuckDB relation of (`_line`, `raw`) over the complete new lines of `content`; with
+    `only` (SQL selecting `_line` values), just those lines."""
     reader = (
         f"read_csv({_lit(str(content.read_path))}, columns={{'raw': 'VARCHAR'}}, header=false,"
         " delim=chr(1), quote='', escape='', strict_mode=false,"
@@ -45,35 +47,12 @@ def read_lines_sql(content: NewContent) -> str:
         f"(SELECT row_number() OVER () + {content.first_line - 1} AS _line, raw FROM {reader})"
         f" WHERE _line < {content.first_line + content.n_lines}"
         " AND raw IS NOT NULL AND regexp_matches(raw, '[^ \\t\\r]')"
+        + (f" AND _line IN ({only})" if only else "")
     )
-
-
-def raw_lines_sql(content: NewContent, lines_sql: str) -> str:
-    """(`_line`, `raw`) of the lines of `content` whose numbers `lines_sql` selects."""
-    return f"(SELECT * FROM {read_lines_sql(content)} AND _line IN ({lines_sql}))"
 
 
 def _keys(spec: JsonStream) -> list[str]:
     return list(dict.fromkeys(k for f in spec.fields for k in (f.name, *f.aliases, "date")))
-
-
-def _fast_vals_sql(spec: JsonStream, content: NewContent) -> str:
-    """`_line`, `raw` and `line_reason` (NULL), `v_<field>` by `read_json`; plain content only."""
-    keys = [k for k in _keys(spec) if k != "date"]
-    columns = "{" + ", ".join(f"{_lit(k)}: 'VARCHAR'" for k in keys) + "}"
-    reader = (
-        f"read_json({_lit(str(content.read_path))}, columns={columns},"
-        " format='newline_delimited', compression='none', maximum_object_size=134217728)"
-    )
-    vals = [
-        f'coalesce({", ".join(_ident(k) for k in (f.name, *f.aliases))}, NULL) AS "v_{f.name}"'
-        for f in spec.fields
-    ]
-    return (
-        f"SELECT _line, NULL::VARCHAR AS raw, {', '.join(vals)}, NULL::VARCHAR AS line_reason"
-        f" FROM (SELECT row_number() OVER () + {content.first_line - 1} AS _line, * FROM {reader})"
-        f" WHERE _line < {content.first_line + content.n_lines}"
-    )
 
 
 def _ident(name: str) -> str:
@@ -84,17 +63,20 @@ def _shown(v: str) -> str:
     return f"left({v}, 80)"
 
 
-def _field_sql(f: Field, now: datetime) -> tuple[str, str]:
-    """(typed value, reason or NULL) for one field, over `v_<name>`, `d_<name>` and `t_<name>`."""
+def _field_sql(f: Field, now: datetime) -> tuple[str, str, str]:
+    """(typed value, reason or NULL, whether the reason is NULL) for one field, over `v_<name>`,
+    `d_<name>` and `t_<name>`. The third is the cheap test the fast reader computes per row."""
     v, d, n = f'"v_{f.name}"', f'"d_{f.name}"', f.name
     missing = _lit(f"{n}: missing") if f.required else "NULL"
     if f.kind == "text":
         empty = f"WHEN trim({v}) = '' THEN {_lit(f'{n}: empty')} " if f.required else ""
-        return v, f"CASE WHEN {v} IS NULL THEN {missing} {empty}END"
+        ok = f"({v} IS NOT NULL AND trim({v}) <> '')" if f.required else "true"
+        return v, f"CASE WHEN {v} IS NULL THEN {missing} {empty}END", ok
     if f.kind == "bool":
         value = f"CASE lower(trim({v})) WHEN 'true' THEN true WHEN 'false' THEN false END"
         bad = f"format('{n}: ''{{}}'' is not true or false', {_shown(v)})"
-        return value, f"CASE WHEN {v} IS NULL THEN {missing} WHEN {value} IS NULL THEN {bad} END"
+        reason = f"CASE WHEN {v} IS NULL THEN {missing} WHEN {value} IS NULL THEN {bad} END"
+        return value, reason, _or_absent(f, v, f"{value} IS NOT NULL")
     if f.kind == "ts":
         t = f'"t_{f.name}"'
         upper = f"TIMESTAMP {_lit(now.strftime('%Y-%m-%d %H:%M:%S'))} + INTERVAL 1 DAY"
@@ -107,7 +89,8 @@ def _field_sql(f: Field, now: datetime) -> tuple[str, str]:
             f" WHEN {t} > {upper} THEN"
             f" format('{n}: ''{{}}'' is more than one day in the future', {_shown(v)}) END"
         )
-        return f"CASE WHEN {t} BETWEEN TIMESTAMP '{MIN_TS}' AND {upper} THEN {t} END", reason
+        within = f"{t} BETWEEN TIMESTAMP '{MIN_TS}' AND {upper}"
+        return f"CASE WHEN {within} THEN {t} END", reason, _or_absent(f, v, within)
     checks = []
     if f.kind == "int":
         checks.append(
@@ -118,17 +101,74 @@ def _field_sql(f: Field, now: datetime) -> tuple[str, str]:
     if f.nonnegative:
         checks.append((f"{d} < 0", f"format('{n}: ''{{}}'' is negative'"))
     if f.low is not None and f.high is not None:
-        lo, hi = f"{f.low:g}", f"{f.high:g}"
+        lo, hi = f"{f.low:.15g}", f"{f.high:.15g}"
         checks.append((f"{d} < {lo} OR {d} > {hi}", f"format('{n}: ''{{}}'' is not in {lo}..{hi}'"))
     whens = " ".join(f"WHEN {cond} THEN {msg}, {_shown(v)})" for cond, msg in checks)
     not_number = f"format('{n}: ''{{}}'' is not a number', {_shown(v)})"
     reason = f"CASE WHEN {v} IS NULL THEN {missing} WHEN {d} IS NULL THEN {not_number} {whens} END"
     ok = " AND ".join(f"NOT ({cond})" for cond, _ in checks)
     value = f"CASE WHEN {ok} THEN CAST({d} AS {SQL_TYPES[f.kind]}) END"
-    return value, reason
+    return value, reason, _or_absent(f, v, f"{d} IS NOT NULL AND {ok}")
 
 
-def _careful_vals_sql(spec: JsonStream, content: NewContent) -> str:
+def _or_absent(f: Field, v: str, ok: str) -> str:
+    return f"({ok})" if f.required else f"({v} IS NULL OR ({ok}))"
+
+
+def _nums_sql(spec: JsonStream) -> str:
+    """`d_<field>` (the value as a number) and `t_<field>` (as a UTC time) over `v_<field>`."""
+    nums = []
+    for f in spec.fields:
+        v = f'"v_{f.name}"'
+        if f.kind == "ts":
+            d = f"TRY_CAST({v} AS DOUBLE)"
+            nums.append(
+                # A plain TIMESTAMP cast is cheaper but ignores offsets: only for `Z` times
+                # (which are never numbers, so epoch seconds may be tried second).
+                f"CASE WHEN right({v}, 1) IN ('Z', 'z') THEN TRY_CAST({v} AS TIMESTAMP)"
+                f" WHEN {d} IS NOT NULL THEN CASE WHEN isfinite({d}) AND abs({d}) < 1e11"
+                f" THEN make_timestamp(CAST({d} * 1000000 AS BIGINT)) END"
+                f' ELSE TRY_CAST({v} AS TIMESTAMPTZ)::TIMESTAMP END AS "t_{f.name}"'
+            )
+        elif f.kind != "text":
+            nums.append(f'TRY_CAST({v} AS DOUBLE) AS "d_{f.name}"')
+    return ", ".join(nums)
+
+
+def fast_sql(spec: JsonStream, read_path: Path, now: datetime) -> str:
+    """The spec's typed columns and `_ok` for every JSON object in `read_path`, in file order.
+
+    Rows come from `read_json`, which skips blank lines and fails as a whole on a line that is
+    not a JSON object: the caller checks the row count against the lines and falls back.
+    """
+    keys = list(dict.fromkeys(k for f in spec.fields for k in (f.name, *f.aliases)))
+    columns = "{" + ", ".join(f"{_lit(k)}: 'VARCHAR'" for k in keys) + "}"
+    reader = (
+        f"read_json({_lit(str(read_path))}, columns={columns},"
+        " format='newline_delimited', compression='none')"
+    )
+    vals = ", ".join(
+        f'coalesce({", ".join(_ident(k) for k in (f.name, *f.aliases))}, NULL) AS "v_{f.name}"'
+        for f in spec.fields
+    )
+    typed, oks = [], []
+    for f in spec.fields:
+        value, _, ok = _field_sql(f, now)
+        # Values need only be right where `_ok` holds: no guards, and TRY_CAST never fails.
+        if f.kind in ("int", "double"):
+            value = f'TRY_CAST("d_{f.name}" AS {SQL_TYPES[f.kind]})'
+        elif f.kind == "ts":
+            value = f'"t_{f.name}"'
+        typed.append(f'{value} AS "{f.name}"')
+        oks.append(ok)
+    return f"""
+WITH vals AS (SELECT {vals} FROM {reader}),
+nums AS (SELECT *, {_nums_sql(spec)} FROM vals)
+SELECT {", ".join(typed)}, coalesce({" AND ".join(oks)}, false) AS _ok FROM nums
+"""
+
+
+def _careful_vals_sql(spec: JsonStream, content: NewContent, only: str | None) -> str:
     """`_line`, `raw`, `v_<field>`, `line_reason` for lines of any shape, by `read_csv`."""
     keys = _keys(spec)
     index = {k: i + 1 for i, k in enumerate(keys)}
@@ -147,7 +187,7 @@ def _careful_vals_sql(spec: JsonStream, content: NewContent) -> str:
             " AS v__extra"
         )
     return f"""
-WITH src AS (SELECT * FROM {read_lines_sql(content)}),
+WITH src AS (SELECT * FROM {read_lines_sql(content, only)}),
 shaped AS (
   SELECT _line, raw,
     starts_with(raw, '{{"date":') AS is_date,
@@ -169,36 +209,20 @@ FROM objs"""
 
 
 def parse_sql(
-    spec: JsonStream, content: NewContent, source: str, now: datetime, *, fast: bool = False
+    spec: JsonStream, content: NewContent, source: str, now: datetime, only: str | None = None
 ) -> str:
-    """SELECT of the spec's typed columns, `_source`, `_line`, `_reason` (NULL if valid), `_raw`.
-
-    `fast` reads with `read_json` (plain content only; `_raw` is then NULL, see `raw_lines_sql`).
-    """
-    vals_sql = _fast_vals_sql(spec, content) if fast else _careful_vals_sql(spec, content)
-    nums = []
-    for f in spec.fields:
-        if f.kind != "text":
-            nums.append(f'TRY_CAST("v_{f.name}" AS DOUBLE) AS "d_{f.name}"')
-    for f in spec.fields:
-        if f.kind == "ts":
-            d, v = f'"d_{f.name}"', f'"v_{f.name}"'
-            nums.append(
-                f"CASE WHEN {d} IS NOT NULL THEN CASE WHEN isfinite({d}) AND abs({d}) < 1e11"
-                f" THEN make_timestamp(CAST({d} * 1000000 AS BIGINT)) END"
-                # A plain TIMESTAMP cast is cheaper but ignores offsets: only for `Z` times.
-                f" WHEN right({v}, 1) IN ('Z', 'z') THEN TRY_CAST({v} AS TIMESTAMP)"
-                f' ELSE TRY_CAST({v} AS TIMESTAMPTZ)::TIMESTAMP END AS "t_{f.name}"'
-            )
+    """SELECT of the spec's typed columns, `_source`, `_line`, `_reason` (NULL if valid), `_raw`,
+    for every new line of `content` (or those `only` selects), in any shape."""
+    vals_sql = _careful_vals_sql(spec, content, only)
     typed, reasons = [], []
     for f in spec.fields:
-        value, reason = _field_sql(f, now)
+        value, reason, _ = _field_sql(f, now)
         typed.append(f'{value} AS "{f.name}"')
         reasons.append(reason)
     extra = " v__extra::VARCHAR AS fields," if spec.extra else ""
     return f"""
 WITH vals AS ({vals_sql}),
-nums AS (SELECT *, {", ".join(nums)} FROM vals),
+nums AS (SELECT *, {_nums_sql(spec)} FROM vals),
 checked AS (
   SELECT {", ".join(typed)},{extra} {_lit(source)} AS _source, _line,
     coalesce(line_reason, nullif(concat_ws('; ', {", ".join(reasons)}), '')) AS _reason, raw

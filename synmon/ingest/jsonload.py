@@ -1,23 +1,80 @@
 """Loading one JSON-lines byte range into the lake: the read_json fast path and the careful one.
 
-Plain content (every line a JSON object) goes from `read_json` through the stream's checks straight
-into one partitioned COPY; rows with a reason are counted there and only their lines are read
-again, for the quarantine. Anything else, or plain content that `read_json` refuses or miscounts,
-goes through the line reader into a temp table that keeps each line's text.
+Content that looks like plain JSON objects is read once by `read_json` (`jsonlines.fast_sql`) into
+a temp table, in parallel and in file order, so `rowid` is the line number and nothing serialises
+the scan. Rows flagged `_ok` go straight to the partitioned COPY; the lines of the others (usually
+none) are read again by the careful reader, which loads or quarantines them with their reasons.
+
+For a file read from its first byte, `FastRead` starts that query in a thread before the Python
+pre-scan (`content.read_new`: hash, line count, UTF-8 check), so the two overlap; the result is
+used only when the scan agrees (same bytes, clean, every line a row). Anything else, or content
+`read_json` refuses, goes through the careful line reader into a temp table that keeps each line's
+text.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from synmon.ingest import lake as lk
-from synmon.ingest.content import NewContent
-from synmon.ingest.jsonlines import parse_sql, raw_lines_sql
+from synmon.ingest.content import NewContent, is_gzip
+from synmon.ingest.jsonlines import _lit, fast_sql, parse_sql
 from synmon.ingest.report import FileResult, StreamReport
-from synmon.ingest.schemas import JSON_STREAMS, RAW_LIMIT, JsonStream
+from synmon.ingest.schemas import JSON_STREAMS, JsonStream
+
+FAST = "fast"  # the temp table FastRead fills
+_SNIFF = 65536
+
+
+class FastRead:
+    """`fast_sql` over one file into temp table `fast`, running in a thread until `wait`.
+
+    Nothing else may use the connection until `wait` returns. `close` drops the table.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: JsonStream, path: Path) -> None:
+        self.con, self.path, self.error = con, path, None
+        self.now = datetime.now(UTC).replace(tzinfo=None)
+        self._sql = f"CREATE OR REPLACE TEMP TABLE {FAST} AS {fast_sql(spec, path, self.now)}"
+        self._thread = threading.Thread(target=self._run, name="synmon-fast-read", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.con.execute(self._sql)
+        except duckdb.Error as exc:
+            self.error = exc
+
+    def wait(self) -> bool:
+        """Whether `read_json` took the whole file."""
+        self._thread.join()
+        return self.error is None
+
+    def close(self) -> None:
+        self.wait()
+        self.con.execute(f"DROP TABLE IF EXISTS {FAST}")
+
+
+def looks_plain(path: Path, offset: int = 0) -> bool:
+    """Whether the line at `offset` opens a plain JSON object (not stdout's `{"date":` shape)."""
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        head = fh.read(_SNIFF)
+    return head.startswith(b"{") and not head.startswith(b'{"date":')
+
+
+def start_fast(
+    con: duckdb.DuckDBPyConnection, stream: str, path: Path, offset: int
+) -> FastRead | None:
+    """A FastRead of the whole source, when it may serve: a JSON stream, read from the start."""
+    spec = JSON_STREAMS.get(stream)
+    if spec is None or spec.extra or offset or is_gzip(path) or not looks_plain(path):
+        return None
+    return FastRead(con, spec, path)
 
 
 def load_json(
@@ -29,28 +86,50 @@ def load_json(
     slug: str,
     result: FileResult,
     out: StreamReport,
+    fast: FastRead | None = None,
 ) -> None:
-    """Load the new lines of one JSON-lines file: typed rows per date, bad ones to quarantine."""
+    """Load the new lines of one JSON-lines file: typed rows per date, bad ones to quarantine.
+
+    `fast`, from `start_fast` on the same file, is used when the pre-scan agrees with it.
+    """
     spec = JSON_STREAMS[stream]
     name = f"{slug}-{content.start}-{content.end}"
-    now = datetime.now(UTC).replace(tzinfo=None)
     counts = None
-    if content.plain and not spec.extra:
-        # read_json fails as a whole on any malformed line; the careful reader then names it.
+    if fast is not None and not _same_bytes(fast, content):
+        fast.close()
+        fast = None
+    copy = fast is None and not spec.extra and content.n_lines and content.copied
+    if copy and looks_plain(content.read_path):
+        fast = FastRead(con, spec, content.read_path)
+    if fast is not None:
         try:
-            counts = _load_fast(con, spec, content, rel, lake, name, now, out)
+            if fast.wait():
+                counts = _load_fast(con, spec, content, rel, lake, name, fast.now, out)
         except duckdb.Error:
             counts = None
-        con.execute("DROP VIEW IF EXISTS fast")
+        finally:
+            fast.close()
         if counts is None:
             lk.remove_uncommitted(lake, spec.dataset, stream, slug, content.start)
     if counts is None:
+        now = datetime.now(UTC).replace(tzinfo=None)
         counts = _load_careful(con, spec, content, rel, lake, name, now, out)
         result.reader = "lines"
     else:
         result.reader = "read_json"
     good, bad = counts
     result.records_in, result.loaded, result.quarantined = good + bad, good, bad
+
+
+def _same_bytes(fast: FastRead, content: NewContent) -> bool:
+    """Whether the fast read saw exactly the scanned lines: the source itself, clean, whole lines
+    only, and not grown since (a grown file may have given read_json more lines)."""
+    if fast.path != content.read_path or content.partial or not content.n_lines:
+        return False
+    try:
+        return fast.path.stat().st_size == content.end
+    except OSError:
+        return False
 
 
 def _load_fast(
@@ -63,42 +142,45 @@ def _load_fast(
     now: datetime,
     out: StreamReport,
 ) -> tuple[int, int] | None:
-    """Plain content straight from read_json into the lake in one scan; None if it did not fit."""
-    sql = parse_sql(spec, content, rel, now, fast=True)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW fast AS {sql}")
-    written = lk.write_partitions(
-        con,
-        "fast",
-        lake,
-        spec.dataset,
-        name,
-        reject="_reason IS NOT NULL",
-        drop=("_reason", "_raw"),
-    )
-    bad = written.pop(lk.REJECTED, 0)
-    good = sum(written.values())
-    if good + bad != content.n_lines:
+    """The `fast` table into the lake; None when its rows are not the content's lines."""
+    rows, not_ok = con.execute(
+        f"SELECT count(*), count(*) FILTER (NOT _ok) FROM {FAST}"
+    ).fetchone() or (0, 0)
+    if rows != content.n_lines:  # read_json skipped blank lines: rowid is not the line
         return None
-    if bad:
-        # read_json keeps no text: the lines of the (few) bad records are read again.
+    first = content.first_line
+    listing = ", ".join(f'"{f.name}"' for f in spec.fields)
+    relation = (
+        f"SELECT {listing}, {_lit(rel)} AS _source, rowid + {first} AS _line FROM {FAST} WHERE _ok"
+    )
+    bad = 0
+    if not_ok:
+        only = f"SELECT rowid + {first} FROM {FAST} WHERE NOT _ok"
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE bad AS"
-            " SELECT _source, _line, _reason FROM fast WHERE _reason IS NOT NULL"
+            f"CREATE OR REPLACE TEMP TABLE parsed AS {parse_sql(spec, content, rel, now, only)}"
         )
-        lines = raw_lines_sql(content, "SELECT _line FROM bad")
-        lk.write_quarantine(
-            con,
-            f"SELECT '{spec.stream}' AS stream, _source AS file, _line AS line,"
-            f" _reason AS reason, left(r.raw, {RAW_LIMIT}) AS raw,"
-            " now()::TIMESTAMP AS ingested_at"
-            f" FROM bad JOIN {lines} r USING (_line) ORDER BY _line",
-            lake,
-            spec.stream,
-            name,
-        )
-        con.execute("DROP TABLE bad")
+        got, bad = con.execute(
+            "SELECT count(*), count(*) FILTER (_reason IS NOT NULL) FROM parsed"
+        ).fetchone() or (0, 0)
+        if got != not_ok:
+            con.execute("DROP TABLE parsed")
+            return None
+        relation += f" UNION ALL SELECT {listing}, _source, _line FROM parsed WHERE _reason IS NULL"
+    written = lk.write_partitions(con, f"({relation})", lake, spec.dataset, name)
+    if bad:
+        lk.write_quarantine(con, _quarantine_sql(spec.stream), lake, spec.stream, name)
+    if not_ok:
+        con.execute("DROP TABLE parsed")
     out.partitions.update(written)
-    return good, bad
+    return rows - bad, bad
+
+
+def _quarantine_sql(stream: str) -> str:
+    return (
+        f"SELECT '{stream}' AS stream, _source AS file, _line AS line, _reason AS reason,"
+        " _raw AS raw, now()::TIMESTAMP AS ingested_at FROM parsed"
+        " WHERE _reason IS NOT NULL ORDER BY _line"
+    )
 
 
 def _load_careful(
@@ -142,14 +224,6 @@ def load_parsed(
         )
         out.partitions.update(lk.write_partitions(con, "parsed_good", lake, dataset, name))
     if bad:
-        lk.write_quarantine(
-            con,
-            f"SELECT '{stream}' AS stream, _source AS file, _line AS line, _reason AS reason,"
-            " _raw AS raw, now()::TIMESTAMP AS ingested_at FROM parsed"
-            " WHERE _reason IS NOT NULL ORDER BY _line",
-            lake,
-            stream,
-            name,
-        )
+        lk.write_quarantine(con, _quarantine_sql(stream), lake, stream, name)
     con.execute("DROP TABLE parsed")
     return int(good), int(bad)

