@@ -21,7 +21,9 @@ gauges as (
             as disk_utilization,
         avg(case when metric = 'synmon_inflight_requests' then value end) as inflight_requests
     from metrics
-    where metric_type = 'gauge'
+    -- Host resources need a host: samples without one (an OTLP resource without host.name, an
+    -- application metric) are not utilisation of any machine.
+    where metric_type = 'gauge' and host is not null
     group by 1, 2
 ),
 
@@ -37,6 +39,7 @@ rates as (
         sum(case when metric = 'process_cpu_seconds_total' then rate_per_second end)
             as process_cpu_seconds_per_second
     from counter_rates
+    where host is not null
     group by 1, 2
 ),
 
