@@ -1,71 +1,176 @@
-"""The report assets: the daily and weekly PDF (and HTML twin) rendered from the warehouse marts,
-the intelligence tables and the ops store, under data/reports/{daily,weekly}/; and the dashboard
-page, data/reports/dashboard/index.html, over the last 24 hours."""
+"""The report assets: the daily and weekly PDF (and HTML twin), partitioned by UTC day and ISO
+week, rendered from the warehouse marts, the intelligence tables and the ops store into
+data/reports/{daily,weekly}/, and emailed when config/reports.yaml says so; and the dashboard
+page, data/reports/dashboard/index.html, over the last 24 hours (unpartitioned)."""
 
-from datetime import date
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from assets.resources import SynmonData
 from reports.periods import ReportKind
+from sensors.receivers_email import EmailReceiver
 
+if TYPE_CHECKING:
+    from reports.render import ReportResult
+
+# Every table a report section reads (reports/data.py, reports/sections.py), so lineage and the
+# morning refresh (orchestration/jobs.py) cover all of them.
 REPORT_DEPS = [
-    dg.AssetKey("rpt_platform_daily"),
-    dg.AssetKey("rpt_component_daily"),
-    dg.AssetKey("rpt_performance_hourly"),
-    dg.AssetKey("rpt_resources_hourly"),
-    dg.AssetKey("forecast_daily"),
-    dg.AssetKey("forecast_accuracy"),
+    dg.AssetKey(name)
+    for name in (
+        "rpt_platform_daily",
+        "rpt_component_daily",
+        "rpt_performance_hourly",
+        "rpt_resources_hourly",
+        "forecast_daily",
+        "forecast_accuracy",
+        "rpt_quality_daily",
+        "rpt_business_daily",
+        "rpt_retention_weekly",
+        "rpt_cost_daily",
+        "rpt_slo_daily",
+        "anomalies",
+        "capacity_plan",
+        "insights",
+        "incident_marts",
+    )
 ]
 
+# Partitions start before any history the demo simulates (90 days back from the run date in
+# late 2026), so a backfill can re-render all of it; days before the data render as "no data".
+# Weekly partitions are ISO weeks: Monday start (day_offset=1), keyed by the Monday's date;
+# 2025-12-29 is the Monday of ISO week 2026-W01.
+DAILY_PARTITIONS = dg.DailyPartitionsDefinition(start_date="2026-01-01", timezone="UTC")
+WEEKLY_PARTITIONS = dg.WeeklyPartitionsDefinition(
+    start_date="2025-12-29", day_offset=1, timezone="UTC"
+)
 
-class ReportConfig(dg.Config):
-    """Render the period holding `day` (YYYY-MM-DD) instead of the last complete one."""
 
-    day: str = ""
+class ReportMailer(EmailReceiver):
+    """The email receiver of channels.yaml, sending a prepared message (the report) instead of
+    an alert batch; same security modes, login and failure classification."""
+
+    def send_message(self, msg: EmailMessage) -> tuple[bool, str]:
+        context = self.ssl_context or ssl.create_default_context()
+        try:
+            if self.security == "tls":
+                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with smtp:
+                if self.security == "starttls":
+                    smtp.starttls(context=context)
+                if self.username:
+                    smtp.login(self.username, self._password or "")
+                refused = smtp.send_message(msg)
+        except smtplib.SMTPResponseException as exc:
+            return False, f"SMTP {exc.smtp_code}"
+        except smtplib.SMTPRecipientsRefused as exc:
+            return False, f"all recipients refused ({[c for c, _ in exc.recipients.values()]})"
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+            return False, type(exc).__name__
+        return True, f"sent to {len(self.to) - len(refused)} of {len(self.to)} recipient(s)"
 
 
-def _materialize(kind: ReportKind, data: SynmonData, config: ReportConfig) -> dg.MaterializeResult:
+def email_report(
+    kind: ReportKind, result: "ReportResult", ssl_context: ssl.SSLContext | None = None
+) -> list[str]:
+    """Send a rendered report as config/reports.yaml asks; one line per receiver saying what
+    happened. Never raises for a delivery problem, and never shows a secret or the server's
+    reply text (which can echo credentials); an unset password variable is named, not read."""
+    from reports.delivery import load_reports_config, report_message
+    from reports.render import TITLES
+    from sensors.receivers_config import load_channels_config
+    from synmon.settings import config_dir
+
+    rules = load_reports_config(config_dir()).rules_for(kind)
+    if not rules:
+        return []
+    channels = load_channels_config(config_dir() / "channels.yaml")
+    specs = {r.name: r.email for r in channels.receivers}
+    sentences = result.summary["sentences"]
+    fields = {"kind": kind, "title": TITLES[kind], "period": result.period,
+              "pages": result.pages, "headline": sentences[0] if sentences else ""}  # fmt: skip
+    outcomes = []
+    for rule in rules:
+        for name in rule.receivers:
+            mail = specs.get(name)
+            if mail is None:
+                outcomes.append(f"{name}: failed: not an email receiver in channels.yaml")
+                continue
+            password = os.environ.get(mail.password_env) if mail.password_env else None
+            if mail.password_env and not password:
+                outcomes.append(f"{name}: failed: environment variable {mail.password_env} unset")
+                continue
+            mailer = ReportMailer(
+                name, host=mail.host, port=mail.port, sender=mail.sender, to=mail.to,
+                security=mail.security, username=mail.username, password=password,
+                timeout=float(channels.delivery.timeout), ssl_context=ssl_context,
+            )  # fmt: skip
+            msg = report_message(
+                rule, fields=fields, sentences=sentences, html_path=result.html_path,
+                pdf_path=result.pdf_path, sender=mail.sender, to=mail.to,
+            )  # fmt: skip
+            ok, detail = mailer.send_message(msg)
+            outcomes.append(f"{name}: {'sent' if ok else 'failed'}: {detail}")
+    return outcomes
+
+
+def _materialize(
+    context: dg.AssetExecutionContext, kind: ReportKind, data: SynmonData
+) -> dg.MaterializeResult:
+    from reports.delivery import ReportsConfigError
+    from reports.periods import period_for_partition
     from reports.render import render_report
     from reports.summary import summary_markdown
 
     paths = data.paths
-    period = date.fromisoformat(config.day) if config.day else None
-    result = render_report(kind, paths.warehouse, paths.reports, period, ops_db=paths.ops_db)
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(result.pdf_path)),
-            "html": dg.MetadataValue.path(str(result.html_path)),
-            "period": result.period,
-            "pages": result.pages,
-            "summary": dg.MetadataValue.md(summary_markdown(result.summary)),
-            "refused_urls": len(result.refused_urls),
-        }
-    )
+    period = period_for_partition(kind, context.partition_key)
+    result = render_report(kind, paths.warehouse, paths.reports, period.start, paths.ops_db)
+    context.log.info(f"{kind} report {result.period} written: {result.pdf_path}")
+    try:
+        emailed = email_report(kind, result)
+    except (ReportsConfigError, ValueError) as exc:  # a bad reports.yaml or channels.yaml
+        emailed = [f"not sent: {exc}"]
+    for line in emailed:
+        (context.log.info if ": sent:" in line else context.log.warning)(f"email {line}")
+    metadata: dict[str, object] = {
+        "path": dg.MetadataValue.path(str(result.pdf_path)),
+        "html": dg.MetadataValue.path(str(result.html_path)),
+        "period": result.period,
+        "pages": result.pages,
+        "no_data": bool(result.summary.get("no_data")),
+        "summary": dg.MetadataValue.md(summary_markdown(result.summary)),
+        "refused_urls": len(result.refused_urls),
+    }
+    if emailed:
+        metadata["email"] = dg.MetadataValue.text("\n".join(emailed))
+    return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset(group_name="reports", deps=REPORT_DEPS, kinds={"pdf", "html"})
-def daily_report(
-    context: dg.AssetExecutionContext, data: SynmonData, config: ReportConfig
-) -> dg.MaterializeResult:
-    """The daily performance report (PDF with an HTML twin) for the last complete UTC day in the
-    data: KPIs against the day before, hourly trend, components, slowest endpoints, forecast and
-    its backtest accuracy. One file per day: data/reports/daily/YYYY-MM-DD.{pdf,html}."""
-    result = _materialize("daily", data, config)
-    context.log.info(f"daily report written: {result.metadata['path']}")
-    return result
+@dg.asset(
+    group_name="reports", deps=REPORT_DEPS, kinds={"pdf", "html"}, partitions_def=DAILY_PARTITIONS
+)
+def daily_report(context: dg.AssetExecutionContext, data: SynmonData) -> dg.MaterializeResult:
+    """The daily performance report (PDF with an HTML twin) for one UTC day, the partition:
+    KPIs against the day before, hourly trend, components, slowest endpoints, forecast and its
+    backtest accuracy. One file per day: data/reports/daily/YYYY-MM-DD.{pdf,html}."""
+    return _materialize(context, "daily", data)
 
 
-@dg.asset(group_name="reports", deps=REPORT_DEPS, kinds={"pdf", "html"})
-def weekly_report(
-    context: dg.AssetExecutionContext, data: SynmonData, config: ReportConfig
-) -> dg.MaterializeResult:
-    """The weekly performance report (PDF with an HTML twin) for the last complete ISO week in the
-    data, against the week before, with a contents list. One file per week:
-    data/reports/weekly/YYYY-Www.{pdf,html}."""
-    result = _materialize("weekly", data, config)
-    context.log.info(f"weekly report written: {result.metadata['path']}")
-    return result
+@dg.asset(
+    group_name="reports", deps=REPORT_DEPS, kinds={"pdf", "html"}, partitions_def=WEEKLY_PARTITIONS
+)
+def weekly_report(context: dg.AssetExecutionContext, data: SynmonData) -> dg.MaterializeResult:
+    """The weekly performance report (PDF with an HTML twin) for one ISO week (Monday to Sunday,
+    the partition, keyed by its Monday), against the week before, with a contents list. One file
+    per week: data/reports/weekly/YYYY-Www.{pdf,html}."""
+    return _materialize(context, "weekly", data)
 
 
 @dg.asset(group_name="reports", deps=REPORT_DEPS, kinds={"html"})

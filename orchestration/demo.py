@@ -1,5 +1,6 @@
-"""`synmon demo`: generate telemetry, run the whole pipeline through the Dagster instance, tick the
-alert sensor, and summarise what every stage produced."""
+"""`synmon demo`: generate telemetry, tick the alert sensor, run the pipeline and then the
+partitioned report jobs (the latest complete day and ISO week) through the Dagster instance, and
+summarise what every stage produced."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class DemoSummary:
     alerts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     run_id: str = ""
+    report_runs: dict[str, str] = field(default_factory=dict)
 
 
 def reset_data(paths: Paths) -> None:
@@ -94,7 +96,7 @@ def run_demo(
     )
     job = defs.resolve_job_def("pipeline_job")
     result = stage(
-        "running pipeline_job (ingest, dbt build, forecasts, reports)",
+        "running pipeline_job (ingest, dbt build, forecasts, intelligence)",
         "pipeline_job",
         lambda: job.execute_in_process(
             instance=instance,
@@ -107,12 +109,45 @@ def run_demo(
     if not result.success:
         raise RuntimeError(f"pipeline_job failed (run {result.run_id}); see `synmon ui`")
 
+    for kind in ("daily", "weekly"):
+        key = latest_report_partition(paths, kind)
+        job_name = f"{kind}_report_job"
+        run = stage(
+            f"running {job_name} for partition {key}",
+            f"{kind}_report",
+            lambda job_name=job_name, key=key: defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance,
+                partition_key=key,
+                run_config=_QUIET_RUN_CONFIG,
+                resources={"data": SynmonData(data_dir=str(paths.data))},
+                tags={"synmon/trigger": "demo"},
+            ),
+        )
+        summary.report_runs[kind] = run.run_id
+        if not run.success:
+            raise RuntimeError(f"{job_name} failed (run {run.run_id}); see `synmon ui`")
+
     summary.ingested = _ingest_counts(paths)
     summary.marts = _mart_counts(paths)
     summary.forecast_accuracy = _forecast_accuracy(paths)
     summary.reports = sorted(str(p) for p in paths.reports.glob("*/*.pdf"))
     summary.alerts = _alert_counts(paths)
     return summary
+
+
+def latest_report_partition(paths: Paths, kind: str) -> str:
+    """The partition key of the last complete day or ISO week in the warehouse, capped at the
+    partitions definition's last key (the wall clock's last complete period)."""
+    from assets.reports import DAILY_PARTITIONS, WEEKLY_PARTITIONS
+    from reports.periods import partition_key
+    from reports.render import resolve_period
+    from reports.warehouse import Warehouse
+
+    with Warehouse(paths.warehouse) as wh:
+        period, _ = resolve_period(wh, kind, None)  # type: ignore[arg-type]
+    last = (DAILY_PARTITIONS if kind == "daily" else WEEKLY_PARTITIONS).get_last_partition_key()
+    key = partition_key(period)
+    return key if last is None or key <= last else last
 
 
 def _tick_alert_sensor(sensor: Any, instance: Any, paths: Paths, max_ticks: int = 20) -> int:
@@ -189,6 +224,8 @@ def print_summary(summary: DemoSummary, out: Any = sys.stdout) -> None:
     w("\nsynmon demo summary\n")
     w(f"  data directory     {summary.data_dir}\n")
     w(f"  dagster run        {summary.run_id} (open `make ui`, Runs)\n")
+    for kind, run_id in summary.report_runs.items():
+        w(f"  {kind} report run    {run_id}\n")
     w(
         "  generated          "
         + ", ".join(f"{k} {v:,}" for k, v in summary.generated.items())

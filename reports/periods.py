@@ -107,3 +107,19 @@ def last_complete_period(kind: ReportKind, last_complete_day: date) -> Period:
         return Period.containing(kind, last_complete_day)
     week = Period.containing(kind, last_complete_day)
     return week if week.end <= last_complete_day else week.previous()
+
+
+def period_for_partition(kind: ReportKind, key: str) -> Period:
+    """The period a report partition stands for: a daily key `YYYY-MM-DD` is that UTC day; a
+    weekly key is the Monday that starts the ISO week (Dagster's weekly partitions with
+    `day_offset=1` are keyed by their first day)."""
+    day = date.fromisoformat(key)
+    if kind == "weekly" and day.weekday() != 0:
+        raise ValueError(f"a weekly report partition starts on a Monday, got {key!r}")
+    return Period.containing(kind, day)
+
+
+def partition_key(period: Period) -> str:
+    """The partition key of a daily or weekly period (its first day), the inverse of
+    `period_for_partition`."""
+    return period.start.isoformat()

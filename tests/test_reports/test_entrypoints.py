@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -16,7 +17,7 @@ from synmon.cli import main
 from synmon.settings import Paths
 
 
-def test_report_assets_keys_group_and_deps() -> None:
+def test_report_assets_keys_group_deps_and_partitions() -> None:
     keys = {a.key.to_user_string(): a for a in REPORT_ASSETS}
     assert set(keys) == {"daily_report", "weekly_report"}
     for asset in REPORT_ASSETS:
@@ -24,21 +25,33 @@ def test_report_assets_keys_group_and_deps() -> None:
         assert spec.group_name == "reports"
         deps = {d.asset_key.to_user_string() for d in spec.deps}
         assert {"rpt_platform_daily", "rpt_performance_hourly", "forecast_daily"} <= deps
+    assert isinstance(keys["daily_report"].partitions_def, dg.DailyPartitionsDefinition)
+    weekly = keys["weekly_report"].partitions_def
+    assert isinstance(weekly, dg.WeeklyPartitionsDefinition)
+    # ISO weeks: every key is a Monday, and ISO week 2026-W01 (Mon 2025-12-29) is the first.
+    assert weekly.get_first_partition_key() == "2025-12-29"
+    assert all(date.fromisoformat(k).weekday() == 0 for k in weekly.get_partition_keys()[:60])
 
 
-def test_daily_report_asset_materializes(data_paths: Paths, warehouse: Path) -> None:
+def test_daily_report_partition_materializes(data_paths: Paths, warehouse: Path) -> None:
     shutil.copy(warehouse, data_paths.warehouse)
     result = dg.materialize(
-        [daily_report], resources={"data": SynmonData(data_dir=str(data_paths.data))}
+        [daily_report],
+        partition_key="2026-11-25",
+        resources={"data": SynmonData(data_dir=str(data_paths.data))},
     )
     assert result.success
     (mat,) = result.asset_materializations_for_node("daily_report")
+    assert mat.partition == "2026-11-25"
     meta = mat.metadata
-    assert meta["period"].value == "2026-11-29"
+    assert meta["period"].value == "2026-11-25"
     assert meta["pages"].value >= 2
-    assert Path(meta["path"].value) == data_paths.reports / "daily" / "2026-11-29.pdf"
+    assert meta["no_data"].value is False
+    assert Path(meta["path"].value) == data_paths.reports / "daily" / "2026-11-25.pdf"
     assert Path(meta["path"].value).is_file()
-    assert "Daily report 2026-11-29" in meta["summary"].value
+    assert Path(meta["html"].value) == data_paths.reports / "daily" / "2026-11-25.html"
+    assert "Daily report 2026-11-25" in meta["summary"].value
+    assert "email" not in meta  # the shipped config/reports.yaml sends nothing
 
 
 def test_cli_renders_a_chosen_week(
