@@ -1,11 +1,16 @@
 """Incident jobs and marts: `acknowledge_incident` and `resolve_incident` (launchpad jobs with
 config), and the `incident_marts` asset that snapshots the incidents in data/ops.sqlite into the
-warehouse tables `rpt_incidents` and `rpt_incident_metrics_weekly`. The lifecycle itself is in
-sensors/incidents.py; `build_incident_marts` is the plain function the asset calls."""
+warehouse tables `rpt_incidents` and `rpt_incident_metrics_weekly`, then renders the post-incident
+report (`data/reports/incidents/<id>.{pdf,html}`) of every resolved incident that has none yet.
+The lifecycle itself is in sensors/incidents.py; `build_incident_marts` and `render_postmortems`
+are the plain functions the asset and the resolve job call."""
 
+import json
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -14,7 +19,7 @@ from assets.resources import SynmonData
 _SRC = """create temp table src (
     incident_id bigint, title varchar, severity varchar, component varchar, status varchar,
     opened_at double, acknowledged_at double, acknowledged_by varchar, resolved_at double,
-    resolved_by varchar, alerts bigint, pages bigint)"""
+    resolved_by varchar, alerts bigint, pages bigint, level bigint, oncall varchar)"""
 
 _INCIDENTS = """create or replace table rpt_incidents as
 with src_ts as (
@@ -30,7 +35,7 @@ with src_ts as (
 select
     incident_id, title, severity, component, status, opened_at, acknowledged_at,
     acknowledged_by, resolved_at, resolved_by, time_to_acknowledge_s, time_to_resolve_s,
-    alerts, pages,
+    alerts, pages, level, oncall,
 from src_ts
 order by incident_id"""
 
@@ -68,29 +73,67 @@ def build_incident_marts(ops_db: Path, warehouse: Path) -> dict[str, int]:
             " i.acknowledged_at, i.acknowledged_by, i.resolved_at, i.resolved_by,"
             " (select count(*) from incident_alerts a where a.incident_id = i.id),"
             " (select count(*) from incident_events e where e.incident_id = i.id"
-            "  and e.kind in ('paged', 'escalated')) from incidents i order by i.id"
+            "  and e.kind in ('paged', 'escalated')),"
+            " case when i.level >= 0 then i.level + 1 end,"
+            " (select e.detail from incident_events e where e.incident_id = i.id"
+            "  and e.kind in ('paged', 'escalated') order by e.id desc limit 1)"
+            " from incidents i order by i.id"
         ).fetchall()
     finally:
         conn.close()
+    rows = [(*r[:-1], _targets(r[-1])) for r in rows]
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(_SRC)
-        if rows:
-            con.executemany(f"insert into src values ({', '.join('?' * 12)})", rows)
-        con.execute(_INCIDENTS)
-        con.execute(_WEEKLY)
-        return {
-            t: con.execute(f"select count(*) from {t}").fetchone()[0]
-            for t in ("rpt_incidents", "rpt_incident_metrics_weekly")
-        }
+        return write_incident_marts(con, rows)
+
+
+def write_incident_marts(con: Any, rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
+    """(Re)create both tables on the DuckDB connection `con` from incident rows: id, title,
+    severity, component, status, opened_at, acknowledged_at, acknowledged_by, resolved_at,
+    resolved_by (times in epoch seconds), alerts, pages, level (1-based, None if never paged),
+    oncall (who the last page went to); returns row counts by table."""
+    con.execute(_SRC)
+    if rows:
+        con.executemany(f"insert into src values ({', '.join('?' * 14)})", list(rows))
+    con.execute(_INCIDENTS)
+    con.execute(_WEEKLY)
+    con.execute("drop table src")
+    return {
+        t: con.execute(f"select count(*) from {t}").fetchone()[0]
+        for t in ("rpt_incidents", "rpt_incident_metrics_weekly")
+    }
+
+
+def _targets(page_detail: str | None) -> str | None:
+    """Who the incident's latest page went to, from that timeline event's detail."""
+    return None if page_detail is None else ", ".join(json.loads(page_detail).get("targets", []))
+
+
+def render_postmortems(
+    ops_db: Path, warehouse: Path, reports: Path, ids: list[int] | None = None, limit: int = 20
+) -> list[Path]:
+    """Render the post-incident report of each incident in `ids`, or else of the newest
+    resolved incidents (at most `limit`) that have no PDF yet; returns the PDFs written."""
+    from reports.postmortem import postmortem_paths, render_postmortem
+    from sensors.incidents import incident_detail, list_incidents
+    from sensors.ops_store import OpsStore
+
+    with OpsStore(ops_db) as store:
+        if ids is None:
+            resolved = list_incidents(store.conn, "resolved", limit=10_000)
+            ids = [i.id for i in resolved if not postmortem_paths(reports, i.id)[0].exists()]
+        details = [incident_detail(store.conn, i) for i in ids[:limit]]
+    return [render_postmortem(d, reports, warehouse).pdf_path for d in details]
 
 
 @dg.asset(group_name="incidents", kinds={"python", "duckdb", "sqlite"}, pool="warehouse")
 def incident_marts(context: dg.AssetExecutionContext, data: SynmonData) -> dg.MaterializeResult:
     """Incident marts from data/ops.sqlite: `rpt_incidents` (one row per incident: severity,
     component, opened/acknowledged/resolved times, time to acknowledge and to resolve in
-    seconds) and `rpt_incident_metrics_weekly` (one row per ISO week of opening and severity:
-    MTTA and MTTR as mean, median and p90; the mean alone misleads)."""
+    seconds, the escalation level last paged and who it paged) and
+    `rpt_incident_metrics_weekly` (one row per ISO week of opening and severity: MTTA and MTTR
+    as mean, median and p90; the mean alone misleads). Then renders the post-incident report of
+    each resolved incident without one (data/reports/incidents/<id>.pdf)."""
     import duckdb
 
     paths = data.paths
@@ -104,12 +147,14 @@ def incident_marts(context: dg.AssetExecutionContext, data: SynmonData) -> dg.Ma
     lines = ["| week | severity | n | MTTA p50 s | MTTA p90 s | MTTR p50 s | MTTR p90 s |",
              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in table]
-    context.log.info(f"incident marts: {counts}")
+    pdfs = render_postmortems(paths.ops_db, paths.warehouse, paths.reports)
+    context.log.info(f"incident marts: {counts}; post-incident reports rendered: {len(pdfs)}")
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": counts["rpt_incidents"],
             "weekly_rows": counts["rpt_incident_metrics_weekly"],
             "recent_weeks": dg.MetadataValue.md("\n".join(lines)),
+            "postmortems_rendered": dg.MetadataValue.json([str(p) for p in pdfs]),
         }
     )
 
@@ -139,13 +184,22 @@ def acknowledge_incident_op(
 def resolve_incident_op(
     context: dg.OpExecutionContext, config: IncidentChange, data: SynmonData
 ) -> None:
+    import duckdb
+
     from sensors.incidents import resolve
     from sensors.ops_store import OpsStore
 
-    with OpsStore(data.paths.ops_db) as store:
+    paths = data.paths
+    with OpsStore(paths.ops_db) as store:
         inc = resolve(store.conn, config.incident_id, by=config.who, note=config.note,
                       now=time.time())  # fmt: skip
     context.log.info(f"incident #{inc.id} resolved by {inc.resolved_by}")
+    try:
+        (pdf,) = render_postmortems(paths.ops_db, paths.warehouse, paths.reports, [inc.id])
+    except duckdb.IOException as exc:  # a writer holds the warehouse: incident_marts renders it
+        context.log.warning(f"post-incident report of #{inc.id} deferred: {exc}")
+        return
+    context.log.info(f"post-incident report: {pdf}")
 
 
 @dg.job(
@@ -155,7 +209,10 @@ def acknowledge_incident() -> None:
     acknowledge_incident_op()
 
 
-@dg.job(description="Resolve an incident. Config: incident_id, note, who.")
+@dg.job(
+    description="Resolve an incident and render its post-incident report "
+    "(data/reports/incidents/<id>.pdf). Config: incident_id, note, who."
+)
 def resolve_incident() -> None:
     resolve_incident_op()
 

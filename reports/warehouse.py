@@ -27,6 +27,15 @@ class Warehouse:
     def has(self, table: str) -> bool:
         return table in self.tables
 
+    def columns(self, table: str) -> frozenset[str]:
+        """The column names of `table` (empty when it does not exist)."""
+        rows = self._con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name = ?",
+            [table],
+        ).fetchall()
+        return frozenset(c for (c,) in rows)
+
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         cur = self._con.execute(sql, params or [])
         cols = [d[0] for d in cur.description]

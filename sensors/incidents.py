@@ -158,6 +158,15 @@ def incident_alerts(conn: sqlite3.Connection, incident_id: int) -> list[dict[str
     return out
 
 
+def incident_detail(conn: sqlite3.Connection, incident_id: int) -> dict[str, Any]:
+    """The incident with its `alerts` and `timeline`: `synmon incidents show --json`'s object
+    and the input of the post-incident report."""
+    out = get_incident(conn, incident_id).as_dict()
+    out["alerts"] = incident_alerts(conn, incident_id)
+    out["timeline"] = timeline(conn, incident_id)
+    return out
+
+
 def _event(conn: sqlite3.Connection, incident_id: int, at: float, kind: str, actor: str,
            **detail: Any) -> None:  # fmt: skip
     conn.execute(

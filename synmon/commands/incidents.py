@@ -1,7 +1,9 @@
-"""`synmon incidents`: list, show, acknowledge and resolve incidents in <data>/ops.sqlite.
+"""`synmon incidents`: list, show, acknowledge and resolve incidents in <data>/ops.sqlite, and
+render one's post-incident report.
 
-A thin layer over sensors/incidents.py (the same functions the Dagster jobs call). `show` prints
-the incident, its alerts and its timeline; `--json` everywhere prints machine-readable output.
+A thin layer over sensors/incidents.py (the same functions the Dagster jobs call) and
+reports/postmortem.py. `show` prints the incident, its alerts and its timeline; `report` writes
+`<data>/reports/incidents/<id>.{pdf,html}`; `--json` everywhere prints machine-readable output.
 Exit code 1 when the incident does not exist or the change does not apply.
 """
 
@@ -33,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true", help="print a JSON object")
     show.set_defaults(func=_show)
+    rep = actions.add_parser(
+        "report", help="render the post-incident report (PDF and HTML) of one incident"
+    )
+    rep.add_argument("id", type=int)
+    rep.add_argument("--json", action="store_true", help="print the paths as JSON")
+    rep.set_defaults(func=_report)
     for name, verb in (("ack", "acknowledge (stops escalation)"), ("resolve", "resolve")):
         act = actions.add_parser(name, help=f"{verb} an incident")
         act.add_argument("id", type=int)
@@ -72,16 +80,14 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from sensors.incidents import IncidentError, get_incident, incident_alerts, timeline
+    from sensors.incidents import IncidentError, incident_detail
 
     with _store(args) as store:
         try:
-            out = get_incident(store.conn, args.id).as_dict()
+            out = incident_detail(store.conn, args.id)
         except IncidentError as exc:
             print(f"error: {exc}")
             return 1
-        out["alerts"] = incident_alerts(store.conn, args.id)
-        out["timeline"] = timeline(store.conn, args.id)
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
@@ -95,6 +101,31 @@ def _show(args: argparse.Namespace) -> int:
     for e in out["timeline"]:
         extra = {k: v for k, v in e.items() if k not in ("at", "kind", "actor")}
         print(f"  {e['at']}  {e['kind']:<14} {e['actor']:<12} {json.dumps(extra)}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from reports.postmortem import render_postmortem
+    from sensors.incidents import IncidentError, incident_detail
+
+    paths = Paths.from_env(getattr(args, "data_dir", None))
+    with _store(args) as store:
+        try:
+            detail = incident_detail(store.conn, args.id)
+        except IncidentError as exc:
+            print(f"error: {exc}")
+            return 1
+    result = render_postmortem(detail, paths.reports, paths.warehouse)
+    out = {"incident": result.incident_id, "status": detail["status"],
+           "pdf": str(result.pdf_path), "html": str(result.html_path), "pages": result.pages,
+           "metrics_from": result.metrics_table}  # fmt: skip
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"post-incident report of #{result.incident_id} ({result.pages} pages)")
+        print(f"  pdf   {result.pdf_path}\n  html  {result.html_path}")
+        if result.metrics_table is None:
+            print("  (no performance rollup covers the incident window: metrics not shown)")
     return 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -19,6 +19,7 @@ ISSUE4_TABLES = (
     "rpt_slo_daily",
 )
 INTEL_TABLES = ("anomalies", "capacity_plan", "insights")
+INCIDENT_TABLES = ("rpt_incidents", "rpt_incident_metrics_weekly")
 DOMAINS = ("science", "technology", "reading", "engineering", "arts", "mathematics")
 REGRESSED_DOMAIN = "reading"
 HOSTILE_DOMAIN = "<svg onload=alert(1)>"
@@ -142,6 +143,31 @@ def add_tables(con: duckdb.DuckDBPyConnection, last_day: date, hostile: bool = F
              "select * from rpt_quality_daily where domain = 'reading'", 0.7),
         ],
     )  # fmt: skip
+
+
+def add_incident_marts(
+    con: duckdb.DuckDBPyConnection, last_day: date, hostile: bool = False
+) -> None:
+    """The incident marts for the alerts of `build_ops_store`, through the asset's own SQL: the
+    latency incident acknowledged and resolved, the error-rate one open and escalated, one the
+    day before and one the week before (so the periods have something to compare with)."""
+    from assets.incidents import write_incident_marts
+
+    def t(day: int, hour: int, minute: int = 0) -> float:
+        at = datetime.combine(last_day - timedelta(days=day), time(hour, minute))
+        return at.replace(tzinfo=UTC).timestamp()
+
+    title = HOSTILE_RULE + " dspy_optimizer" if hostile else "error_rate_high dspy_optimizer"
+    write_incident_marts(con, [
+        (1, "HighErrorRate api_gateway", "critical", "api_gateway", "resolved", t(8, 9),
+         t(8, 9, 30), "bob", t(8, 13), "bob", 1, 1, 1, "bob"),
+        (2, "HighErrorRate domain_validator", "high", "domain_validator", "resolved", t(1, 10),
+         t(1, 10, 20), "carol", t(1, 11, 30), "carol", 2, 1, 1, "carol"),
+        (3, "p95_latency_high dspy_optimizer", "critical", "dspy_optimizer", "resolved",
+         t(0, 14, 5), t(0, 14, 17), "alice", t(0, 16, 55), "alice", 1, 1, 1, "alice"),
+        (4, title, "critical", "dspy_optimizer", "open", t(0, 20, 5), None, None, None, None,
+         1, 2, 2, "erin, platform-lead"),
+    ])  # fmt: skip
 
 
 def build_ops_store(path: Path, last_day: date, hostile: bool = False) -> Path:

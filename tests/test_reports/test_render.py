@@ -99,8 +99,9 @@ def test_every_section_shows_its_table(rendered: dict[str, ReportResult]) -> Non
     assert "2026-12-18" in forecast and "2026-12-10" in forecast  # capacity crossing dates
     incidents = html.split('id="anomalies"')[1].split("</section>")[0]
     assert "dspy_optimizer:latency_p95_ms" in incidents and "2026-11-29 14:00 UTC" in incidents
-    assert "2.8 h" in incidents  # MTTR of the one resolved alert: 170 minutes
-    assert "error_rate_high" in incidents.split("<h3>Open</h3>")[1]
+    assert "2.8 h" in incidents  # MTTR of the resolved latency incident: 170 minutes
+    assert "error_rate_high" in incidents.split("<h3>Open incidents</h3>")[1]
+    assert "error_rate_high</b> (critical) firing since" in incidents  # the alert, still firing
     assert "Scale dspy_optimizer" in html.split('id="recommendations"')[1]
     sentences = " ".join(rendered["daily"].summary["sentences"])
     assert "reading domain fell" in sentences

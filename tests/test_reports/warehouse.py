@@ -9,7 +9,13 @@ from pathlib import Path
 
 import duckdb
 
-from tests.test_reports.marts import INTEL_TABLES, ISSUE4_TABLES, add_tables
+from tests.test_reports.marts import (
+    INCIDENT_TABLES,
+    INTEL_TABLES,
+    ISSUE4_TABLES,
+    add_incident_marts,
+    add_tables,
+)
 
 FOUNDATION_TABLES = (
     "rpt_performance_hourly",
@@ -19,7 +25,7 @@ FOUNDATION_TABLES = (
     "forecast_daily",
     "forecast_accuracy",
 )
-ALL_TABLES = FOUNDATION_TABLES + ISSUE4_TABLES + INTEL_TABLES
+ALL_TABLES = FOUNDATION_TABLES + ISSUE4_TABLES + INTEL_TABLES + INCIDENT_TABLES
 
 # component, endpoint, base requests/s, base p50 ms
 ENDPOINTS: list[tuple[str, str, float, float]] = [
@@ -158,6 +164,7 @@ def build_warehouse(
         [cutoff],
     )
     add_tables(con, last_day, hostile)
+    add_incident_marts(con, last_day, hostile)
     con.execute("drop table eps")
     for table in set(ALL_TABLES) - keep:
         con.execute(f"drop table {table}")
