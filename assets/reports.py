@@ -4,9 +4,8 @@ data/reports/{daily,weekly}/, and emailed when config/reports.yaml says so; and 
 page, data/reports/dashboard/index.html, over the last 24 hours (unpartitioned)."""
 
 import os
-import smtplib
 import ssl
-from email.message import EmailMessage
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -51,32 +50,6 @@ WEEKLY_PARTITIONS = dg.WeeklyPartitionsDefinition(
 )
 
 
-class ReportMailer(EmailReceiver):
-    """The email receiver of channels.yaml, sending a prepared message (the report) instead of
-    an alert batch; same security modes, login and failure classification."""
-
-    def send_message(self, msg: EmailMessage) -> tuple[bool, str]:
-        context = self.ssl_context or ssl.create_default_context()
-        try:
-            if self.security == "tls":
-                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-            else:
-                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            with smtp:
-                if self.security == "starttls":
-                    smtp.starttls(context=context)
-                if self.username:
-                    smtp.login(self.username, self._password or "")
-                refused = smtp.send_message(msg)
-        except smtplib.SMTPResponseException as exc:
-            return False, f"SMTP {exc.smtp_code}"
-        except smtplib.SMTPRecipientsRefused as exc:
-            return False, f"all recipients refused ({[c for c, _ in exc.recipients.values()]})"
-        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
-            return False, type(exc).__name__
-        return True, f"sent to {len(self.to) - len(refused)} of {len(self.to)} recipient(s)"
-
-
 def email_report(
     kind: ReportKind, result: "ReportResult", ssl_context: ssl.SSLContext | None = None
 ) -> list[str]:
@@ -85,39 +58,39 @@ def email_report(
     reply text (which can echo credentials); an unset password variable is named, not read."""
     from reports.delivery import load_reports_config, report_message
     from reports.render import TITLES
-    from sensors.receivers_config import load_channels_config
+    from sensors.receivers_config import build_receiver, load_channels_config
     from synmon.settings import config_dir
 
     rules = load_reports_config(config_dir()).rules_for(kind)
     if not rules:
         return []
     channels = load_channels_config(config_dir() / "channels.yaml")
-    specs = {r.name: r.email for r in channels.receivers}
+    specs = {r.name: r for r in channels.receivers}
     sentences = result.summary["sentences"]
     fields = {"kind": kind, "title": TITLES[kind], "period": result.period,
               "pages": result.pages, "headline": sentences[0] if sentences else ""}  # fmt: skip
     outcomes = []
     for rule in rules:
         for name in rule.receivers:
-            mail = specs.get(name)
-            if mail is None:
+            spec = specs.get(name)
+            if spec is None or spec.email is None:
                 outcomes.append(f"{name}: failed: not an email receiver in channels.yaml")
                 continue
-            password = os.environ.get(mail.password_env) if mail.password_env else None
-            if mail.password_env and not password:
-                outcomes.append(f"{name}: failed: environment variable {mail.password_env} unset")
+            receiver = build_receiver(spec, Path("."), os.environ, float(channels.delivery.timeout))
+            if not isinstance(receiver, EmailReceiver):  # its password variable is unset
+                outcomes.append(
+                    f"{name}: failed: environment variable {spec.email.password_env} unset"
+                )
                 continue
-            mailer = ReportMailer(
-                name, host=mail.host, port=mail.port, sender=mail.sender, to=mail.to,
-                security=mail.security, username=mail.username, password=password,
-                timeout=float(channels.delivery.timeout), ssl_context=ssl_context,
-            )  # fmt: skip
+            receiver.ssl_context = ssl_context or receiver.ssl_context
             msg = report_message(
                 rule, fields=fields, sentences=sentences, html_path=result.html_path,
-                pdf_path=result.pdf_path, sender=mail.sender, to=mail.to,
+                pdf_path=result.pdf_path, sender=spec.email.sender, to=spec.email.to,
             )  # fmt: skip
-            ok, detail = mailer.send_message(msg)
-            outcomes.append(f"{name}: {'sent' if ok else 'failed'}: {detail}")
+            sent = receiver.send_message(msg)
+            # The server's reply text can echo credentials: keep only the code or error type.
+            detail = sent.detail if sent.ok else sent.detail.split(":", 1)[0]
+            outcomes.append(f"{name}: {'sent' if sent.ok else 'failed'}: {detail}")
     return outcomes
 
 

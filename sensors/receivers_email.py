@@ -97,9 +97,12 @@ class EmailReceiver:
         self.timeout, self.ssl_context = timeout, ssl_context
 
     def send(self, batch: Batch) -> DeliveryResult:
+        return self.send_message(email_message(batch, sender=self.sender, to=self.to))
+
+    def send_message(self, msg: EmailMessage) -> DeliveryResult:
+        """One SMTP session delivering a prepared message (an alert batch's, or a report's)."""
         import smtplib
 
-        msg = email_message(batch, sender=self.sender, to=self.to)
         context = self.ssl_context or ssl.create_default_context()
         try:
             if self.security == "tls":
