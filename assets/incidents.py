@@ -2,8 +2,9 @@
 config), and the `incident_marts` asset that snapshots the incidents in data/ops.sqlite into the
 warehouse tables `rpt_incidents` and `rpt_incident_metrics_weekly`, then renders the post-incident
 report (`data/reports/incidents/<id>.{pdf,html}`) of every resolved incident that has none yet.
-The lifecycle itself is in sensors/incidents.py; `build_incident_marts` and `render_postmortems`
-are the plain functions the asset and the resolve job call."""
+The lifecycle is in sensors/incidents.py (tables and reads: sensors/incident_store.py);
+`build_incident_marts` and `render_postmortems` are the plain functions the asset and the
+resolve job call."""
 
 import json
 import sqlite3
@@ -63,7 +64,7 @@ def build_incident_marts(ops_db: Path, warehouse: Path) -> dict[str, int]:
     store without incidents gives empty tables."""
     import duckdb
 
-    from sensors.incidents import ensure_schema
+    from sensors.incident_store import ensure_schema
 
     conn = sqlite3.connect(ops_db, timeout=30)
     try:
@@ -115,7 +116,7 @@ def render_postmortems(
     """Render the post-incident report of each incident in `ids`, or else of the newest
     resolved incidents (at most `limit`) that have no PDF yet; returns the PDFs written."""
     from reports.postmortem import postmortem_paths, render_postmortem
-    from sensors.incidents import incident_detail, list_incidents
+    from sensors.incident_store import incident_detail, list_incidents
     from sensors.ops_store import OpsStore
 
     with OpsStore(ops_db) as store:

@@ -64,7 +64,7 @@ def _line(inc: dict[str, Any]) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from sensors.incidents import list_incidents
+    from sensors.incident_store import list_incidents
 
     with _store(args) as store:
         rows = [i.as_dict() for i in list_incidents(store.conn, args.status, args.limit)]
@@ -80,7 +80,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from sensors.incidents import IncidentError, incident_detail
+    from sensors.incident_store import IncidentError, incident_detail
 
     with _store(args) as store:
         try:
@@ -106,7 +106,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from reports.postmortem import render_postmortem
-    from sensors.incidents import IncidentError, incident_detail
+    from sensors.incident_store import IncidentError, incident_detail
 
     paths = Paths.from_env(getattr(args, "data_dir", None))
     with _store(args) as store:
@@ -130,7 +130,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _change(args: argparse.Namespace) -> int:
-    from sensors.incidents import IncidentError, acknowledge, resolve
+    from sensors.incident_store import IncidentError
+    from sensors.incidents import acknowledge, resolve
 
     change = acknowledge if args.action == "ack" else resolve
     who = args.by or getpass.getuser()

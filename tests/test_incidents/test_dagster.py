@@ -12,7 +12,8 @@ import duckdb
 from assets.incidents import INCIDENT_ASSETS, INCIDENT_JOBS, IncidentChange
 from assets.resources import SynmonData
 from sensors.escalation import INCIDENT_SENSORS, escalation_sensor, run_failure_sensor
-from sensors.incidents import get_incident, record_alerts, timeline
+from sensors.incident_store import get_incident, timeline
+from sensors.incidents import record_alerts
 from sensors.oncall import load_oncall_config
 from sensors.ops_store import OpsStore
 from synmon.settings import CONFIG_DIR, Paths

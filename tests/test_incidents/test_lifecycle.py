@@ -13,7 +13,8 @@ import pytest
 from assets.incidents import build_incident_marts
 from sensors.alerts import run_alert_tick
 from sensors.escalation import run_escalation_tick
-from sensors.incidents import IncidentError, acknowledge, list_incidents, resolve, timeline
+from sensors.incident_store import IncidentError, list_incidents, timeline
+from sensors.incidents import acknowledge, resolve
 from sensors.oncall import parse_oncall_config
 from sensors.ops_store import OpsStore
 from synmon.settings import Paths

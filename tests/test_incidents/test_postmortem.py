@@ -18,7 +18,8 @@ from pypdf import PdfReader
 from assets.incidents import INCIDENT_ASSETS, INCIDENT_JOBS, IncidentChange
 from assets.resources import SynmonData
 from reports.postmortem import render_postmortem
-from sensors.incidents import incident_detail, record_alerts
+from sensors.incident_store import incident_detail
+from sensors.incidents import record_alerts
 from sensors.ops_store import OpsStore
 from synmon.commands import incidents as incidents_cli
 from synmon.settings import Paths
