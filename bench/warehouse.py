@@ -1,17 +1,22 @@
-"""Warehouse speed: a full `dbt build` over N requests, then the build after one new day lands.
+"""Warehouse speed: a full `dbt build` over N requests, then the incremental build for a new day.
 
     .venv/bin/python bench/warehouse.py                       # 10M requests over 30 days, +1M day
     .venv/bin/python bench/warehouse.py --requests 1000000 --new-day 100000 --days 10
 
-The lake is written straight with DuckDB (same layout and types as ingest, docs/architecture.md),
-so the figures are dbt's alone. The marts are full rebuilds (no incremental models yet), so the
-"new day" figure is a full build over N + the new day. Goals on the 2-core machine: 60 s / 15 s.
+The lake is written straight with DuckDB in the ingest layout and types (docs/architecture.md):
+one COPY partitioned by date, the simulator's endpoints and latency shapes, requests in time order
+as ingest writes them; users from a pool of 60k with a skew (a few heavy users, ~58k a day). So
+the figures are dbt's alone. Prints wall and CPU seconds of each build,
+the load average, and the slowest nodes from target/run_results.json. Goals on the 2-core
+machine: full build 60 s, one new day 15 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -21,55 +26,112 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-COMPONENTS = "['api_gateway','dspy_optimizer','marl_coordinator','domain_validator',"
-COMPONENTS += "'quality_assurance','reasoning_tracer']"
-DOMAINS = "['science','technology','reading','engineering','arts','mathematics']"
+START = "2026-01-01"
 
 
-def write_day(lake: Path, day: int, per_day: int, start: str = "2026-01-01") -> None:
-    """One day of `per_day` requests as one Parquet file under lake/requests/date=.../."""
+def _endpoint_sql() -> dict[str, str]:
+    """The simulator's endpoints as DuckDB SQL: a CASE picking one by share, and lists by index."""
+    from collectors import sim_platform as P
+
+    picks, cumulative = [], 0.0
+    for i, e in enumerate(P.ENDPOINTS[:-1]):
+        cumulative += P.COMPONENT_SHARE[e.component] * e.share
+        picks.append(f"when pick < {cumulative:.6f} then {i + 1}")
+    pick = f"case {' '.join(picks)} else {len(P.ENDPOINTS)} end"
+
+    def listed(values: list[object]) -> str:
+        return "[" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values) + "]"
+
+    return {
+        "pick": pick,
+        "component": listed([e.component for e in P.ENDPOINTS]),
+        "endpoint": listed([e.path for e in P.ENDPOINTS]),
+        "method": listed([e.method for e in P.ENDPOINTS]),
+        "median": listed([e.median_ms for e in P.ENDPOINTS]),
+        "sigma": listed([e.sigma for e in P.ENDPOINTS]),
+        "has_domain": listed([str(e.has_domain).lower() for e in P.ENDPOINTS]).replace("'", ""),
+    }
+
+
+def write_days(lake: Path, first_day: int, days: int, per_day: int) -> float:
+    """`days` days of `per_day` requests each under lake/requests/date=.../; returns seconds."""
     import duckdb
 
+    started = time.perf_counter()
     con = duckdb.connect()
-    date = con.execute(f"select cast(date '{start}' + {day} as varchar)").fetchone()[0]  # type: ignore[index]
-    folder = lake / "requests" / f"date={date}"
-    folder.mkdir(parents=True, exist_ok=True)
+    domains = "['science','technology','reading','engineering','arts','mathematics']"
+    spacing_ms = 86_400_000 / per_day
+    (lake / "requests").mkdir(parents=True, exist_ok=True)
+    e = _endpoint_sql()
+    # No join and no sort: DuckDB keeps insertion order, so each day's file is in time order.
     con.execute(
         f"""
         copy (
+            with draws as (
+                select
+                    i,
+                    date '{START}' + cast({first_day} + i // {per_day} as integer) as day,
+                    i % {per_day} as n,
+                    random() as pick, random() as u1, random() as u2, random() as u3
+                from range({days * per_day}) t(i)
+            ),
+            picked as (select *, {e["pick"]} as ep from draws)
             select
-                cast(date '{date}' + to_milliseconds(cast(random() * 86400000 as bigint))
-                    as timestamp) as ts,
-                'r{day}-' || i as request_id, md5(i::varchar) as trace_id,
-                {COMPONENTS}[1 + i % 6] as component,
-                '/e' || (i % 13) as endpoint, 'POST' as method,
-                cast(case when random() < 0.01 then 503 when random() < 0.03 then 404 else 200 end
+                cast(day + to_milliseconds(cast(n * {spacing_ms} as bigint)) as timestamp) as ts,
+                'r-' || i || '-{first_day}' as request_id,
+                'tr-' || i || '-{first_day}' as trace_id,
+                {e["component"]}[ep] as component,
+                {e["endpoint"]}[ep] as endpoint,
+                {e["method"]}[ep] as method,
+                cast(case when u3 < 0.004 then 503 when u3 < 0.024 then 429 else 200 end
                     as integer) as status,
-                exp(5 + random() * 2) as latency_ms, {DOMAINS}[1 + (i // 7) % 6] as domain,
-                'u-' || cast(floor(random() * 50000) as integer) as user_id,
-                cast(random() * 500 as integer) as tokens_in,
-                cast(random() * 2000 as integer) as tokens_out,
-                random() * 0.02 as cost_usd, 'collector-0' as host,
-                'requests/requests-{date}.jsonl' as _source, i as _line
-            from range({per_day}) t(i)
-        ) to '{folder}/bench-0-{per_day}.parquet' (format parquet)
+                round({e["median"]}[ep]
+                    * exp({e["sigma"]}[ep] * sqrt(-2 * ln(1 - u1)) * cos(2 * pi() * u2)), 3)
+                    as latency_ms,
+                case when {e["has_domain"]}[ep]
+                    then {domains}[1 + cast(floor(u3 * 6000) as integer) % 6] end as domain,
+                'u-' || cast(floor(u2 * u2 * 60000) as integer) as user_id,
+                cast(floor(u1 * 900) as integer) as tokens_in,
+                cast(floor(u2 * 1200) as integer) as tokens_out,
+                round(u3 * 0.02, 6) as cost_usd,
+                'collector-0' as host,
+                'requests/requests-' || day || '.jsonl' as _source,
+                n + 1 as _line,
+                day as date
+            from picked
+        ) to '{lake / "requests"}' (
+            format parquet, partition_by (date), filename_pattern 'bench-{first_day}-{{i}}',
+            overwrite_or_ignore
+        )
         """
     )
     con.close()
+    return time.perf_counter() - started
 
 
-def dbt_build(data_dir: Path, target: Path, command: str = "build") -> float:
+def dbt(data_dir: Path, target: Path, *args: str) -> tuple[float, float]:
+    """Run dbt in a subprocess; returns its wall and CPU (user + system) seconds."""
     from orchestration.dbt import dbt_env
     from synmon.settings import Paths
 
     env = {**os.environ, **dbt_env(Paths.from_env(data_dir))}
-    dbt = Path(sys.executable).parent / "dbt"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
-        [str(dbt), command, "--quiet", "--target-path", str(target), "--log-path", str(target)],
+        [str(Path(sys.executable).parent / "dbt"), *args, "--quiet",
+         "--target-path", str(target), "--log-path", str(target)],
         cwd=REPO / "dbt_project", env=env, check=True,
     )  # fmt: skip
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def slowest(target: Path, n: int = 8) -> str:
+    """The n slowest nodes of the last dbt invocation, from run_results.json."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    top = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:n]
+    return ", ".join(f"{r['unique_id'].split('.')[2]} {r['execution_time']:.1f}" for r in top)
 
 
 def main() -> None:
@@ -77,20 +139,25 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000_000)
     parser.add_argument("--new-day", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="synmon-bench-wh-") as tmp:
-        data = Path(tmp)
-        started = time.perf_counter()
-        for day in range(args.days):
-            write_day(data / "lake", day, args.requests // args.days)
-        print(f"lake: {args.requests:,} requests in {time.perf_counter() - started:.1f} s")
-        target = data / "target"
-        dbt_build(data, target, "parse")  # so both timed builds reuse the partial parse
-        full = dbt_build(data, target)
-        print(f"full dbt build, {args.requests:,} requests: {full:.1f} s (goal 60 s)")
-        write_day(data / "lake", args.days, args.new_day)
-        day = dbt_build(data, target)
-        print(f"dbt build after one new day of {args.new_day:,}: {day:.1f} s (goal 15 s)")
+        data = args.keep or Path(tmp)
+        lake, target = data / "lake", data / "target"
+        took = write_days(lake, 0, args.days, args.requests // args.days)
+        print(f"lake: {args.requests:,} requests over {args.days} days in {took:.1f} s")
+        dbt(data, target, "parse")  # so both timed builds reuse the partial parse
+        load = os.getloadavg()[0]
+        wall, cpu = dbt(data, target, "build")
+        print(f"full dbt build, {args.requests:,} requests: {wall:.1f} s wall, {cpu:.1f} s CPU, "
+              f"load {load:.1f} (goal 60 s)")  # fmt: skip
+        print(f"  slowest: {slowest(target)}")
+        write_days(lake, args.days, 1, args.new_day)
+        load = os.getloadavg()[0]
+        wall, cpu = dbt(data, target, "build")
+        print(f"dbt build after one new day of {args.new_day:,}: {wall:.1f} s wall, {cpu:.1f} s "
+              f"CPU, load {load:.1f} (goal 15 s)")  # fmt: skip
+        print(f"  slowest: {slowest(target)}")
 
 
 if __name__ == "__main__":

@@ -4,19 +4,39 @@
 
     window_sql: SQL giving the window start from the columns of fct_requests;
     window_column: its name in the mart (ts_window, day); window_seconds: the window's length,
-    the denominator of throughput_rps; retention_days: keep only the windows of the last N days
-    of data (none: all history), the way Prometheus keeps fine resolution for recent data only.
+    the denominator of throughput_rps; retention_days: keep only the windows of the newest day
+    of data and the N whole UTC days before it (none: all history), the way Prometheus keeps
+    fine resolution for recent data only.
+
+    Incremental (macros/incremental.sql): rebuilds the days whose fct_requests rows changed;
+    windows never span two UTC days, so a day's windows depend on that day's requests only.
 #}
 
 {% macro performance_rollup(window_sql, window_column, window_seconds, retention_days=none) %}
+
+{%- set post_hooks = ["{{ synmon.incremental_record_state() }}"] %}
+{%- if retention_days is not none %}
+    {%- do post_hooks.append(
+        "{{ synmon.retention_delete('" ~ window_column ~ "', " ~ retention_days ~ ") }}"
+    ) %}
+{%- endif %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=window_column,
+    on_schema_change='fail',
+    post_hook=post_hooks,
+) }}
+
+{%- set days = synmon.incremental_days(synmon.lake_fingerprints('requests')) %}
 
 with
 
 requests as (
     select * from {{ ref('fct_requests') }}
+    where {{ synmon.days_filter(days) }}
     {%- if retention_days is not none %}
-    where ts >= {{ dbt.dateadd('day', -retention_days,
-                               '(select max(ts) from ' ~ ref('fct_requests') ~ ')') }}
+        and ts >= {{ synmon.retention_cutoff(retention_days) }}
     {%- endif %}
 ),
 
@@ -60,3 +80,16 @@ final as (
 select * from final
 
 {% endmacro %}
+
+
+{% macro retention_cutoff(retention_days) -%}
+    {#- Midnight of the day `retention_days` days before the newest day in fct_requests. -#}
+    {{ dbt.dateadd('day', -retention_days,
+                   '(select cast(max(day) as timestamp) from ' ~ ref('fct_requests') ~ ')') }}
+{%- endmacro %}
+
+
+{% macro retention_delete(window_column, retention_days) -%}
+    {#- Post-hook of an incremental rollup with retention: drop the days that aged out. -#}
+    delete from {{ this }} where {{ window_column }} < {{ synmon.retention_cutoff(retention_days) }}
+{%- endmacro %}
