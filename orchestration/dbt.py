@@ -2,7 +2,7 @@
 
 dbt reads two absolute paths from the environment (dbt_project/profiles.yml and the lake source),
 `SYNMON_WAREHOUSE` and `SYNMON_LAKE`, and the SLOs of config/slos.yaml as JSON in `SYNMON_SLOS`;
-`dbt_env(paths)` gives all three for a data directory.
+`dbt_env(paths)` (synmon/dbtenv.py) gives all three for a data directory.
 
 `@dbt_assets` reads `dbt_project/target/manifest.json` when it is built, so the manifest must exist
 first: call `prepare_manifest()` (it runs `dbt parse` only when the manifest is missing or older
@@ -13,7 +13,6 @@ before there is a manifest.
 
 import contextlib
 import functools
-import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -30,27 +29,14 @@ from dagster_dbt import (
 )
 
 from assets.resources import SynmonData
-from synmon.settings import DBT_PROJECT_DIR, Paths, config_dir
-from synmon.slos import load_slos
+from synmon.dbtenv import dbt_env
+from synmon.settings import DBT_PROJECT_DIR, Paths
 
 # Inputs of `dbt parse`: when any is newer than the manifest, the manifest is stale.
 _PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
 
 synmon_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_PROJECT = synmon_project  # the name orchestration/definitions.py imports
-
-
-def dbt_env(paths: Paths, slos: Path | None = None) -> dict[str, str]:
-    """The environment variables dbt_project/ reads, for the data directory `paths`.
-
-    `slos` defaults to config/slos.yaml; it is validated here, so a bad file fails before dbt runs.
-    An environment variable (not `--vars`) keeps dbt's partial parse valid between parse and build.
-    """
-    return {
-        "SYNMON_WAREHOUSE": str(paths.warehouse),
-        "SYNMON_LAKE": str(paths.lake),
-        "SYNMON_SLOS": json.dumps(load_slos(slos or config_dir() / "slos.yaml"), sort_keys=True),
-    }
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quarantine",
     "validate",
     "sql",
+    "dbt",
     "report",
     "forecast",
     "anomalies",
