@@ -2,12 +2,14 @@
 
 Owns everything byte-level: opening plain or gzip content (by magic number, not by name), checking
 that the already-consumed prefix is unchanged (sha256), finding the complete lines past the consumed
-offset (a trailing line without its newline waits, except at the end of a finished gzip stream),
-and handing DuckDB a file it can read as one VARCHAR column per line. Clean content is passed as
-is; CRLF becomes LF in a copy; lines DuckDB's reader would choke on (invalid UTF-8, NUL and other
-control bytes, a lone CR) become marker lines `\\x02<reason>\\x02<escaped raw>`, so they are
-quarantined, not lost. The pass holds the GIL only for its cheap checks (hashlib and numpy
-release it), so it can run in a thread beside a DuckDB query over the same file.
+offset (a trailing line without its newline waits, except at the end of a finished gzip stream;
+with `keep_tail` it is handed over for the reader to decide), and handing DuckDB a file it can
+read as one VARCHAR column per line (a UTF-8 byte order mark at the start is left out of it).
+Clean content is passed as is; CRLF becomes LF in a copy; lines DuckDB's reader would choke on
+(invalid UTF-8, NUL and other control bytes, a lone CR) become marker lines
+`\\x02<reason>\\x02<escaped raw>`, so they are quarantined, not lost. The pass holds the GIL only
+for its cheap checks (hashlib and numpy release it), so it can run in a thread beside a DuckDB
+query over the same file.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import BinaryIO
 CHUNK = 8 << 20
 BINARY_PROBE = 8192
 MARK = b"\x02"
+BOM = b"\xef\xbb\xbf"
 _BAD_BYTES = (b"\x00", b"\x01", b"\x02")
 
 
@@ -44,6 +47,8 @@ class NewContent:
     note: str
     partial: bool = False  # a trailing line without its newline was left for the next run
     copied: bool = False  # read_path is a prepared copy holding exactly the new lines
+    tail: int = 0  # bytes of an unterminated last line included in [start, end) (`keep_tail`)
+    bom: bool = False  # the content starts with a UTF-8 byte order mark (left out of the copy)
 
 
 def _line_count(block: bytes) -> int:
@@ -135,21 +140,25 @@ def read_new(
     offset: int = 0,
     lines_before: int = 0,
     prefix_sha256: str | None = None,
+    keep_tail: bool = False,
 ) -> NewContent:
     """Hash, count and (when needed) copy the complete lines of `path` past `offset`.
 
     Raises Unreadable for binary or broken-gzip files. When the prefix [0, offset) no longer
-    matches `prefix_sha256`, the whole file is read again from the start (`restarted`).
+    matches `prefix_sha256`, the whole file is read again from the start (`restarted`). With
+    `keep_tail`, an unterminated last line is included (`tail` bytes) for the reader to take or
+    give back (OTLP documents are often saved without a trailing newline).
     """
     compressed = is_gzip(path)
+    final = compressed or keep_tail
     try:
         for sanitize in (False, True):
-            result = _scan(path, tmp_dir, offset, lines_before, prefix_sha256, compressed, sanitize)
+            result = _scan(path, tmp_dir, offset, lines_before, prefix_sha256, final, sanitize)
             if result is not None:
                 return result
     except _Restart as why:
         for sanitize in (False, True):
-            result = _scan(path, tmp_dir, 0, 0, None, compressed, sanitize)
+            result = _scan(path, tmp_dir, 0, 0, None, final, sanitize)
             if result is not None:
                 return NewContent(
                     **{**result.__dict__, "restarted": True, "note": f"{why}; re-read"}
@@ -163,10 +172,14 @@ def _scan(
     offset: int,
     lines_before: int,
     prefix_sha256: str | None,
-    compressed: bool,
+    final: bool,
     sanitize: bool,
 ) -> NewContent | None:
-    """One pass; returns None when it met a dirty block without a copy to sanitize into."""
+    """One pass; returns None when it met a dirty block without a copy to sanitize into.
+
+    `final`: the bytes after the last newline are a last line (a finished gzip stream, or
+    `keep_tail`), not a line still being written."""
+    compressed = is_gzip(path)
     copy = sanitize or compressed or offset > 0
     tmp_dir.mkdir(parents=True, exist_ok=True)
     out_path = tmp_dir / f"{path.name}.{offset}.lines"
@@ -176,11 +189,16 @@ def _scan(
     n_lines = 0
     pending = b""
     checked = offset == 0
+    bom = False
     out = out_path.open("wb") if copy else None
     try:
         for chunk in _chunks(path):
-            if pos == 0 and offset == 0 and b"\x00" in chunk[:BINARY_PROBE]:
-                raise Unreadable("binary content (NUL bytes in the first 8 KiB)")
+            if pos == 0 and offset == 0:
+                if b"\x00" in chunk[:BINARY_PROBE]:
+                    raise Unreadable("binary content (NUL bytes in the first 8 KiB)")
+                bom = chunk.startswith(BOM)
+                if bom and out is None:
+                    return None  # DuckDB must not see the mark: read a copy without it
             if not checked:
                 take = chunk[: offset - pos]
                 hasher.update(take)
@@ -199,21 +217,26 @@ def _scan(
                 continue
             hasher.update(block)
             end += len(block)
+            first_block = bom and end == len(block)
+            block_out = block[len(BOM) :] if first_block else block
             if _clean(block):
                 n_lines += _line_count(block)
                 if out is not None:
-                    out.write(block)
+                    out.write(block_out)
             elif out is None:
                 return None
             else:
                 n_lines += block.count(b"\n")
-                out.write(_normalized(block))
+                out.write(_normalized(block_out))
         if not checked:
             raise _Restart("file shrank below the consumed offset")
-        if compressed and pending:
+        tail = len(pending) if final and pending else 0
+        if tail:
             hasher.update(pending)
             end += len(pending)
             n_lines += 1
+            if bom and end == len(pending):
+                pending = pending[len(BOM) :]
             block = pending + b"\n"
             if out is not None:
                 out.write(block if _clean(block) else _normalized(block))
@@ -232,4 +255,6 @@ def _scan(
         note="",
         partial=bool(pending),
         copied=copy,
+        tail=0 if compressed else tail,
+        bom=bom,
     )

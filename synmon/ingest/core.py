@@ -24,7 +24,7 @@ from synmon.ingest.access import access_sql
 from synmon.ingest.archive import archive_consumed
 from synmon.ingest.content import Unreadable, read_new
 from synmon.ingest.jsonload import FastRead, load_json, load_parsed, start_fast
-from synmon.ingest.pyload import load_metrics, load_spans
+from synmon.ingest.pyload import Consumed, load_metrics, load_spans
 from synmon.ingest.report import FileResult, IngestReport, StreamReport
 from synmon.ingest.schemas import JSON_STREAMS
 
@@ -131,9 +131,26 @@ def _ingest_file(
     fast = start_fast(con, stream, path, man.bytes_consumed)
     try:
         _load_file(con, landing, lake, stream, path, man, st, result, out, run_tmp, fast)
+    except Exception as exc:  # one file's failure must not stop the run
+        _failed(lake, stream, rel, base_slug, result, exc)
     finally:
         if fast is not None:
             fast.close()
+
+
+def _failed(
+    lake: Path, stream: str, rel: str, slug: str, result: FileResult, exc: Exception
+) -> None:
+    """Record a file the reader failed on: nothing of this pass stays in the lake, its manifest
+    names the error, and the next run tries it again."""
+    man = lk.load_manifest(lake, stream, slug, rel)
+    for generation in {0, man.generation}:
+        name = slug if generation == 0 else f"{slug}.g{generation}"
+        lk.remove_uncommitted(lake, DATASETS[stream], stream, name, man.bytes_consumed)
+    result.records_in = result.loaded = result.quarantined = 0
+    result.error = f"ingest failed on this file ({type(exc).__name__}: {str(exc)[:300]})"
+    man.error, man.note = result.error, result.error
+    lk.save_manifest(lake, slug, man)
 
 
 def _load_file(
@@ -158,6 +175,7 @@ def _load_file(
             offset=man.bytes_consumed,
             lines_before=man.lines_consumed,
             prefix_sha256=man.sha256 or None,
+            keep_tail=stream in ("metrics", "traces"),
         )
     except (Unreadable, OSError) as exc:
         result.error = str(exc)
@@ -173,11 +191,12 @@ def _load_file(
     dataset = DATASETS[stream]
     lk.remove_uncommitted(lake, dataset, stream, slug, content.start)
     name = f"{slug}-{content.start}-{content.end}"
+    consumed: Consumed | None = None
     if content.n_lines:
         if stream == "metrics":
-            load_metrics(con, path, content, rel, lake, name, result, out)
+            consumed = load_metrics(con, path, content, rel, lake, name, result, out)
         elif stream == "traces":
-            load_spans(con, path, content, rel, lake, name, result, out)
+            consumed = load_spans(con, path, content, rel, lake, name, result, out)
         elif stream == "access":
             sql = access_sql(content, rel, datetime.now(UTC).replace(tzinfo=None))
             good, bad = load_parsed(
@@ -189,6 +208,9 @@ def _load_file(
             load_json(con, stream, content, rel, lake, slug, result, out, fast)
     man.sha256, man.bytes_consumed = content.sha256, content.end
     man.lines_consumed = content.first_line - 1 + content.n_lines
+    if consumed is not None:  # an unfinished last line or document waits for the next run
+        man.sha256, man.bytes_consumed = consumed.sha256, consumed.end
+        man.lines_consumed = content.first_line - 1 + consumed.lines
     man.records_in += result.records_in
     man.loaded += result.loaded
     man.quarantined += result.quarantined

@@ -1,74 +1,30 @@
 """OTLP/JSON requests (the bodies POSTed to /v1/metrics and /v1/traces) into lake rows.
 
-A landing file holds either one request document (pretty-printed or not) or one request per line
-(what an OTel Collector's file exporter writes). Metric data points become samples of the
+`otlpdocs` cuts a landing file into request documents and walks their resource and scope levels.
+Metric data points become samples of the
 `metrics` dataset the way Prometheus exposes them: a sum or gauge point is one sample, a histogram
 point one `<name>_bucket` sample per cumulative bound (`le`) plus `_sum` and `_count`, an
 exponential histogram the same with its bounds computed from `scale`, a summary one sample per
 quantile plus `_sum` and `_count`. Spans become rows of the `spans` dataset. int64 fields may be
 JSON strings or numbers; unknown fields are ignored. Records are samples (metrics) or spans; a
-data point or span that cannot be read is one quarantined record with the document's line.
+data point or span that cannot be read is one quarantined record with the document's line, and
+so is a resource or scope level that is not the shape OTLP defines (its points cannot be counted).
+Sums and histograms keep their `aggregationTemporality` ('delta' or 'cumulative') per sample.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from synmon.ingest.otlpdocs import BadPoint, Reject, as_object, attributes, leaves, shown
 from synmon.ingest.prometheus import MIN_TS, MetricRow
 
 EPOCH = datetime(1970, 1, 1)
 STATUS = {0: "unset", 1: "ok", 2: "error"}
 STATUS_NAMES = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
-Reject = tuple[int, str, str]
-
-
-class BadPoint(ValueError):
-    """A data point or span that cannot become a row; the message is the quarantine reason."""
-
-
-def documents(text: str, first_line: int) -> Iterator[tuple[int, Any | None, str]]:
-    """(line, parsed JSON or None, raw) for one whole document or for each non-blank line."""
-    try:
-        yield first_line, json.loads(text), text
-        return
-    except ValueError:
-        pass
-    for i, line in enumerate(text.split("\n")):
-        if not line.strip():
-            continue
-        try:
-            yield first_line + i, json.loads(line), line
-        except ValueError:
-            yield first_line + i, None, line
-
-
-def any_value(v: Any) -> Any:
-    """An OTLP AnyValue as a plain Python value."""
-    if not isinstance(v, dict):
-        return v
-    if "stringValue" in v:
-        return v["stringValue"]
-    if "boolValue" in v:
-        return v["boolValue"]
-    if "intValue" in v:
-        return int(v["intValue"])
-    if "doubleValue" in v:
-        return float(v["doubleValue"])
-    if "arrayValue" in v:
-        return [any_value(x) for x in (v["arrayValue"] or {}).get("values", [])]
-    if "kvlistValue" in v:
-        return attributes((v["kvlistValue"] or {}).get("values", []))
-    if "bytesValue" in v:
-        return v["bytesValue"]
-    return None
-
-
-def attributes(kvs: Any) -> dict[str, Any]:
-    return {kv["key"]: any_value(kv.get("value")) for kv in kvs or [] if "key" in kv}
 
 
 def _label(v: Any) -> str:
@@ -81,9 +37,9 @@ def _time(point: dict[str, Any], key: str, now: datetime) -> datetime:
         raise BadPoint(f"{key}: missing")
     try:
         nanos = int(raw)
-    except (TypeError, ValueError):
-        raise BadPoint(f"{key}: {str(raw)[:40]!r} is not an integer") from None
-    ts = EPOCH + timedelta(microseconds=nanos // 1000)
+        ts = EPOCH + timedelta(microseconds=nanos // 1000)
+    except (TypeError, ValueError, OverflowError):
+        raise BadPoint(f"{key}: {str(raw)[:40]!r} is not an integer in range") from None
     if ts < MIN_TS or ts > now + timedelta(days=1):
         raise BadPoint(f"{key}: {ts.isoformat()} is outside 2000-01-01..now+1d")
     return ts
@@ -167,57 +123,84 @@ TYPES = {
 }
 
 
+TEMPORALITY = {
+    1: "delta",
+    2: "cumulative",
+    "AGGREGATION_TEMPORALITY_DELTA": "delta",
+    "AGGREGATION_TEMPORALITY_CUMULATIVE": "cumulative",
+}
+
+
+def _temporality(kind: str, data: dict[str, Any]) -> str | None:
+    """'delta', 'cumulative' or None (a gauge, or temporality left unspecified)."""
+    if kind == "summary":
+        return "cumulative"  # the OTLP summary is cumulative by definition
+    if kind == "gauge":
+        return None
+    return TEMPORALITY.get(data.get("aggregationTemporality"))  # type: ignore[arg-type]
+
+
 def metric_rows(
     doc: Any, line: int, source: str, now: datetime
 ) -> tuple[list[MetricRow], list[Reject]]:
     """Samples and rejects of one ExportMetricsServiceRequest document."""
-    if not isinstance(doc, dict) or "resourceMetrics" not in doc:
-        return [], [(line, "not an OTLP metrics request (no resourceMetrics)", json.dumps(doc))]
+    metrics, rejects = leaves(doc, line, "resourceMetrics", "scopeMetrics", "metrics")
     rows: list[MetricRow] = []
-    rejects: list[Reject] = []
-    for rm in doc.get("resourceMetrics") or []:
-        resource = attributes((rm.get("resource") or {}).get("attributes"))
-        for sm in rm.get("scopeMetrics") or []:
-            for metric in sm.get("metrics") or []:
-                name = metric.get("name", "")
-                kind = next((k for k in (*TYPES, "sum") if k in metric), None)
-                for point in (metric.get(kind) or {}).get("dataPoints", []) if kind else [{}]:
-                    try:
-                        if not name or kind is None:
-                            raise BadPoint("metric without a name or a known data type")
-                        mtype = TYPES.get(kind) or (
-                            "counter" if metric[kind].get("isMonotonic") else "gauge"
+    for resource, metric in metrics:
+        if not isinstance(metric, dict):
+            rejects.append((line, f"metric: {shown(metric)} is not an object", json.dumps(metric)))
+            continue
+        name = metric.get("name", "")
+        kind = next((k for k in (*TYPES, "sum") if k in metric), None)
+        data = metric.get(kind) if kind else None
+        if not isinstance(data, dict) or not isinstance(data.get("dataPoints", []), list):
+            why = (
+                "metric without a known data type"
+                if kind is None
+                else (f"{kind}: not an object with a dataPoints list")
+            )
+            rejects.append((line, f"{name or '?'}: {why}", json.dumps(metric)[:65536]))
+            continue
+        for point in data.get("dataPoints") or []:
+            try:
+                if not name or not isinstance(name, str):
+                    raise BadPoint("metric without a name")
+                if not isinstance(point, dict):
+                    raise BadPoint(f"dataPoint: {shown(point)} is not an object")
+                assert kind is not None
+                mtype = TYPES.get(kind) or ("counter" if data.get("isMonotonic") else "gauge")
+                ts = _time(point, "timeUnixNano", now)
+                labels = {k: _label(v) for k, v in resource.items()}
+                labels |= {k: _label(v) for k, v in attributes(point.get("attributes")).items()}
+                temporality = _temporality(kind, data)
+                for suffix, value, extra in _samples(kind, point):
+                    all_labels = labels | extra
+                    rows.append(
+                        MetricRow(
+                            ts=ts,
+                            name=name + suffix,
+                            type=mtype,
+                            value=value,
+                            host=all_labels.get("host.name") or all_labels.get("host"),
+                            component=all_labels.get("service.name"),
+                            le=extra.get("le"),
+                            quantile=extra.get("quantile"),
+                            labels=json.dumps(all_labels, sort_keys=True),
+                            _source=source,
+                            _line=line,
+                            temporality=temporality,
                         )
-                        ts = _time(point, "timeUnixNano", now)
-                        labels = {k: _label(v) for k, v in resource.items()}
-                        labels |= {
-                            k: _label(v) for k, v in attributes(point.get("attributes")).items()
-                        }
-                        for suffix, value, extra in _samples(kind, point):
-                            all_labels = labels | extra
-                            rows.append(
-                                MetricRow(
-                                    ts=ts,
-                                    name=name + suffix,
-                                    type=mtype,
-                                    value=value,
-                                    host=all_labels.get("host.name") or all_labels.get("host"),
-                                    component=all_labels.get("service.name"),
-                                    le=extra.get("le"),
-                                    quantile=extra.get("quantile"),
-                                    labels=json.dumps(all_labels, sort_keys=True),
-                                    _source=source,
-                                    _line=line,
-                                )
-                            )
-                    except (BadPoint, TypeError, ValueError, AttributeError) as exc:
-                        raw = json.dumps({"metric": name, "dataPoint": point})
-                        rejects.append((line, f"{name or '?'}: {exc}", raw))
+                    )
+            except (BadPoint, TypeError, ValueError, AttributeError, OverflowError) as exc:
+                raw = json.dumps({"metric": name, "dataPoint": point})[:65536]
+                rejects.append((line, f"{name or '?'}: {exc}", raw))
     return rows, rejects
 
 
 def _hex_id(span: dict[str, Any], key: str, width: int, required: bool) -> str | None:
     value = span.get(key) or ""
+    if not isinstance(value, str):
+        raise BadPoint(f"{key}: {shown(value)} is not a hex string")
     if not value:
         if required:
             raise BadPoint(f"{key}: missing")
@@ -227,50 +210,54 @@ def _hex_id(span: dict[str, Any], key: str, width: int, required: bool) -> str |
     return value.lower()
 
 
-def _status(span: dict[str, Any]) -> str:
-    code = (span.get("status") or {}).get("code", 0)
+def _status(status: dict[str, Any]) -> str:
+    code = status.get("code", 0)
     code = STATUS_NAMES.get(code, code) if isinstance(code, str) else code
-    return STATUS.get(int(code), "unset")
+    if isinstance(code, bool) or not isinstance(code, int | float | str):
+        raise BadPoint(f"status.code: {shown(code)} is not a status code")
+    try:
+        return STATUS.get(int(code), "unset")
+    except ValueError:
+        raise BadPoint(f"status.code: {shown(code)} is not a status code") from None
 
 
 def span_rows(
     doc: Any, line: int, source: str, now: datetime
 ) -> tuple[list[dict[str, Any]], list[Reject]]:
     """Rows of the `spans` dataset and rejects of one ExportTraceServiceRequest document."""
-    if not isinstance(doc, dict) or "resourceSpans" not in doc:
-        return [], [(line, "not an OTLP traces request (no resourceSpans)", json.dumps(doc))]
+    spans, rejects = leaves(doc, line, "resourceSpans", "scopeSpans", "spans")
     rows: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    for rs in doc.get("resourceSpans") or []:
-        resource = attributes((rs.get("resource") or {}).get("attributes"))
-        for ss in rs.get("scopeSpans") or []:
-            for span in ss.get("spans") or []:
-                try:
-                    start = _time(span, "startTimeUnixNano", now)
-                    end = _time(span, "endTimeUnixNano", now)
-                    nanos = int(span["endTimeUnixNano"]) - int(span["startTimeUnixNano"])
-                    if nanos < 0:
-                        raise BadPoint("endTimeUnixNano: before startTimeUnixNano")
-                    rows.append(
-                        {
-                            "ts": start.isoformat(),
-                            "trace_id": _hex_id(span, "traceId", 32, True),
-                            "span_id": _hex_id(span, "spanId", 16, True),
-                            "parent_span_id": _hex_id(span, "parentSpanId", 16, False),
-                            "name": span.get("name") or "",
-                            "component": _label(resource["service.name"])
-                            if "service.name" in resource
-                            else None,
-                            "kind": str(span.get("kind", 0)),
-                            "end_ts": end.isoformat(),
-                            "duration_ms": repr(nanos / 1e6),
-                            "status": _status(span),
-                            "status_message": (span.get("status") or {}).get("message"),
-                            "attributes": json.dumps(attributes(span.get("attributes"))),
-                            "_source": source,
-                            "_line": line,
-                        }
-                    )
-                except (BadPoint, TypeError, ValueError, KeyError, AttributeError) as exc:
-                    rejects.append((line, f"span: {exc}", json.dumps(span)))
+    for resource, span in spans:
+        try:
+            if not isinstance(span, dict):
+                raise BadPoint(f"{shown(span)} is not an object")
+            start = _time(span, "startTimeUnixNano", now)
+            end = _time(span, "endTimeUnixNano", now)
+            nanos = int(span["endTimeUnixNano"]) - int(span["startTimeUnixNano"])
+            if nanos < 0:
+                raise BadPoint("endTimeUnixNano: before startTimeUnixNano")
+            status = as_object(span, "status")
+            message = status.get("message")
+            rows.append(
+                {
+                    "ts": start.isoformat(),
+                    "trace_id": _hex_id(span, "traceId", 32, True),
+                    "span_id": _hex_id(span, "spanId", 16, True),
+                    "parent_span_id": _hex_id(span, "parentSpanId", 16, False),
+                    "name": _label(span.get("name") or ""),
+                    "component": _label(resource["service.name"])
+                    if "service.name" in resource
+                    else None,
+                    "kind": _label(span.get("kind", 0)),
+                    "end_ts": end.isoformat(),
+                    "duration_ms": repr(nanos / 1e6),
+                    "status": _status(status),
+                    "status_message": None if message is None else _label(message),
+                    "attributes": json.dumps(attributes(span.get("attributes"))),
+                    "_source": source,
+                    "_line": line,
+                }
+            )
+        except (BadPoint, TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+            rejects.append((line, f"span: {exc}", json.dumps(span)[:65536]))
     return rows, rejects

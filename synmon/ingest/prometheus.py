@@ -6,6 +6,8 @@ negative histogram sums, which client_golang does expose). If a page fails as a 
 line is parsed on its own so one bad line is quarantined with the parser's message and the rest
 load. The `type` column comes from the page's own `# TYPE` lines (the text parser forgets it for
 OpenMetrics suffixes); samples without a timestamp get the file's modification time (the scrape).
+An OpenMetrics page without its `# EOF` (recognised by `# UNIT` or an OpenMetrics-only type) is
+still read as OpenMetrics, so its timestamps are seconds.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class MetricRow:
     labels: str
     _source: str
     _line: int
+    temporality: str | None = None  # OTLP sums and histograms; Prometheus is cumulative (NULL)
 
 
 def _declared_types(lines: list[str]) -> dict[str, str]:
@@ -91,6 +94,23 @@ def _samples_whole(text: str, openmetrics: bool) -> tuple[list[Any] | None, floa
         return None, scale
 
 
+_OM_TYPES = {"unknown", "info", "stateset", "gaugehistogram"}
+
+
+def _is_openmetrics(text: str) -> bool:
+    """An OpenMetrics page: it ends in `# EOF`, or (cut short) has a `# UNIT`/`# EOF` line or a
+    type only OpenMetrics declares. Its timestamps are seconds, not the 0.0.4 milliseconds."""
+    if text.rstrip().endswith("# EOF"):
+        return True
+    for line in text.split("\n"):
+        if line.startswith(("# UNIT ", "# EOF")):
+            return True
+        parts = line.split()
+        if len(parts) >= 4 and parts[:2] == ["#", "TYPE"] and parts[3] in _OM_TYPES:
+            return True
+    return False
+
+
 def parse_exposition(
     text: str, source: str, first_line: int, scrape_time: datetime, now: datetime
 ) -> tuple[list[MetricRow], list[tuple[int, str, str]], int]:
@@ -106,7 +126,9 @@ def parse_exposition(
     wanted = [(n, line) for n, line in sample_lines if n >= first_line]
     pairs: list[tuple[int, str, Any]] = []
     rejects: list[tuple[int, str, str]] = []
-    openmetrics = text.rstrip().endswith("# EOF")
+    openmetrics = _is_openmetrics(text)
+    if openmetrics and not text.rstrip().endswith("# EOF"):
+        text = text.rstrip("\n") + "\n# EOF\n"  # a page cut short: its samples still count
     whole, scale = _samples_whole(text, openmetrics)
     if whole is not None and len(whole) == len(sample_lines):
         offset = len(sample_lines) - len(wanted)

@@ -3,9 +3,9 @@
 `write_traces` writes OTLP/JSON trace exports the way an OTel Collector's file exporter does (one
 ExportTraceServiceRequest per line) plus one pretty-printed SDK export; `write_histograms` writes a
 Prometheus text exposition dump with hourly-ish scrapes of a histogram (and a process restart);
-`write_otlp_sample_pair` lands the shared upstream OTLP metrics example and a later cumulative
-export of it. `bucket_quantile` is a line-by-line port of Prometheus' promql/quantile.go
-bucketQuantile, the reference for rpt_metric_histogram_hourly.
+`write_otlp_sample_pair` lands the shared upstream OTLP metrics example (delta temporality) and
+the next delta export of the same series. `bucket_quantile` is a line-by-line port of
+Prometheus' promql/quantile.go bucketQuantile, the reference for rpt_metric_histogram_hourly.
 """
 
 from __future__ import annotations
@@ -150,9 +150,10 @@ def write_histograms(landing: Path, seed: int = 5) -> pd.DataFrame:
 
 
 def write_otlp_sample_pair(landing: Path) -> None:
-    """The upstream OTLP metrics example as landed, and a cumulative export 30 minutes later.
+    """The upstream OTLP metrics example as landed, and the next delta export 30 minutes later.
 
-    The later export: my.histogram buckets (<=1, >1) at 4 and 3 (cumulative 4, 7), count 7;
+    Both are delta: each point counts its own interval's observations. The later export:
+    my.histogram buckets (<=1, >1) at 4 and 3 (cumulative 4, 7), count 7;
     my.exponential.histogram zero bucket 2, positive offset 1 buckets (2,4] 1 and (4,8] 4, count 7.
     """
     folder = landing / "metrics"
@@ -165,10 +166,8 @@ def write_otlp_sample_pair(landing: Path) -> None:
         for point in metric[kind]["dataPoints"]:
             point["timeUnixNano"] = str(int(point["timeUnixNano"]) + 30 * 60 * 10**9)
         if kind == "histogram":
-            metric[kind]["aggregationTemporality"] = 2
             metric[kind]["dataPoints"][0].update(bucketCounts=["4", "3"], count="7", sum=9)
         if kind == "exponentialHistogram":
-            metric[kind]["aggregationTemporality"] = 2
             point = metric[kind]["dataPoints"][0]
             point.update(count="7", zeroCount="2", sum=30)
             point["positive"]["bucketCounts"] = ["1", "4"]

@@ -143,22 +143,28 @@ def test_quantile_estimates_match_prometheus(built: Built) -> None:
 def test_upstream_otlp_example_histograms(built: Built) -> None:
     got = frame(
         built.paths,
-        "select * from rpt_metric_histogram_hourly where metric like 'my.%' order by metric",
-    ).set_index("metric")
-    assert list(got.index) == ["my.exponential.histogram", "my.histogram"]
+        "select * from rpt_metric_histogram_hourly where metric like 'my.%' order by metric, hour",
+    ).set_index(["metric", "hour"])
+    assert sorted(set(got.index.get_level_values("metric"))) == [
+        "my.exponential.histogram", "my.histogram",
+    ]  # fmt: skip
     assert set(got["component"]) == {"my.service"}
-    assert set(got["hour"]) == {pd.Timestamp("2018-12-13 15:00:00")}
-    # Increases of the later export over the example: explicit (<=1: 4-1, +Inf: 7-2) ...
-    explicit = [(1.0, 3.0), (np.inf, 5.0)]
-    # ... and exponential (zero bucket <=0: 2-1, <=4: 3-1, <=8: 7-3, +Inf: 7-3).
-    exponential = [(0.0, 1.0), (4.0, 2.0), (8.0, 4.0), (np.inf, 4.0)]
-    for name, buckets in (("my.histogram", explicit), ("my.exponential.histogram", exponential)):
-        row = got.loc[name]
+    example, later = pd.Timestamp("2018-12-13 14:00:00"), pd.Timestamp("2018-12-13 15:00:00")
+    # Delta temporality: each export's cumulative-`le` counts are that interval's increase, the
+    # example's own too (14:51), with no difference to the previous export and no reset logic.
+    want = {
+        ("my.histogram", example): [(1.0, 1.0), (np.inf, 2.0)],
+        ("my.histogram", later): [(1.0, 4.0), (np.inf, 7.0)],
+        ("my.exponential.histogram", example): [(0.0, 1.0), (4.0, 1.0), (8.0, 3.0), (np.inf, 3.0)],
+        ("my.exponential.histogram", later): [(0.0, 2.0), (4.0, 3.0), (8.0, 7.0), (np.inf, 7.0)],
+    }
+    assert sorted(got.index) == sorted(want)
+    for key, buckets in want.items():
+        row = got.loc[key]
         assert row["observations"] == buckets[-1][1]
-        want = [ol.bucket_quantile(q, buckets) for q in QUANTILES]
-        np.testing.assert_allclose(row[EST].to_numpy(float), want, rtol=1e-12)
-    assert got.loc["my.histogram", "p50_est"] == pytest.approx(2.5 / 3)
-    assert got.loc["my.histogram", "p95_est"] == 1.0  # rank in +Inf: the highest finite bound
+        want_est = [ol.bucket_quantile(q, buckets) for q in QUANTILES]
+        np.testing.assert_allclose(row[EST].to_numpy(float), want_est, rtol=1e-12)
+    assert got.loc[("my.histogram", later), "p50_est"] == pytest.approx(3.5 / 4)
 
 
 def test_docs_generate_lists_every_mart(built: Built) -> None:

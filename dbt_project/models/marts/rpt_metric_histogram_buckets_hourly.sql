@@ -16,14 +16,16 @@ bucket_samples as (
         component,
         ts,
         value,
-        lag(value) over (partition by metric, labels order by ts) as previous_value,
-        lag(ts) over (partition by metric, labels order by ts) as previous_ts
+        temporality,
+        lag(value) over (partition by metric, labels, temporality order by ts) as previous_value,
+        lag(ts) over (partition by metric, labels, temporality order by ts) as previous_ts
     from metrics
     where le is not null and {{ dbt.right('metric', 7) }} = '_bucket'
 ),
 
 -- Per series and hour: the increase of the cumulative count, each step attributed to the hour of
--- its later sample (as int_counter_rates and rpt_resources_1m), resets as Prometheus rate().
+-- its later sample (as int_counter_rates and rpt_resources_1m), resets as Prometheus rate(). An
+-- OTLP delta point is its own increase (the first point of a series too), without reset logic.
 series_hourly as (
     select
         metric,
@@ -33,10 +35,15 @@ series_hourly as (
         {{ dbt.date_trunc('hour', 'ts') }} as hour,
         max(host) as host,
         max(component) as component,
-        sum({{ synmon.counter_increase('value', 'previous_value') }}) as increase,
+        sum(
+            case
+                when temporality = 'delta' then value
+                else {{ synmon.counter_increase('value', 'previous_value') }}
+            end
+        ) as increase,
         sum({{ dbt.datediff('previous_ts', 'ts', 'millisecond') }} / 1000.0) as interval_seconds
     from bucket_samples
-    where previous_ts is not null
+    where previous_ts is not null or temporality = 'delta'
     group by 1, 2, 3, 4, 5
 ),
 

@@ -15,6 +15,7 @@ final as (
         le,
         quantile,
         labels,
+        temporality,
         _source as source_file,
         _line as source_line
     from source
