@@ -1,22 +1,29 @@
 """Alert latency on the real Dagster stack: landing file written -> webhook notification received.
 
 Starts `dagster code-server` (orchestration.definitions) and `dagster-daemon` on 127.0.0.1 with a
-temporary DAGSTER_HOME (config/dagster.yaml) and SYNMON_DATA_DIR, and a webhook receiver
-(http.server). config/channels.yaml is read from the repo's config directory, which nothing
-overrides yet, so the code server loads a generated file that points `sensors.alerts.CONFIG_DIR`
-at a temporary copy of config/ whose channels.yaml routes everything to that webhook. Then drops
-N request dumps (10 minutes of data time each, some with an error storm) at random intervals and
-prints one JSON line of latencies, lost and duplicated notifications, and the CPU the sensors add
-over the same stack without them during idle seconds. Every wait is bounded; every process
-started here is killed at the end.
+temporary DAGSTER_HOME (config/dagster.yaml), SYNMON_DATA_DIR and SYNMON_CONFIG_DIR (a copy of
+config/ whose channels.yaml routes everything to a local webhook receiver, http.server).
 
-    .venv/bin/python bench/alert_latency.py [--dumps 30] [--idle 60] [--seed 7]
+1. Idle CPU, before any data: the code server and daemon process trees (CPU ticks from
+   /proc/<pid>/stat, reaped children included) over `--idle` seconds, first on a copy of the
+   Definitions without sensors, then (restarted) with them (`--sensors`: all, or some by name);
+   the difference is what our sensors add.
+2. Latency: drops `--dumps` request dumps (10 minutes of data time each, one in three with an
+   error storm) at random 0.5-5 s intervals and prints one JSON line: latency from each dump's
+   write to the first receipt of the notification it completes (nearest-rank percentiles), lost
+   and duplicated notifications, and the idle CPU figures.
+
+Every wait is bounded; every process started here (and every descendant) is killed at the end.
+
+    .venv/bin/python bench/alert_latency.py [--dumps 30] [--idle 60] [--seed 7] [--keep]
+        [--sensors alert_sensor,landing_sensor]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -52,6 +59,22 @@ route:
   group_interval: 0s
   repeat_interval: 4h
   routes: []
+"""
+
+
+SUBSET = """
+import dagster as dg
+
+
+def subset() -> dg.Definitions:  # one Definitions at module scope, so not `full` there
+    from orchestration.definitions import defs as full
+
+    return dg.Definitions(assets=full.assets, asset_checks=full.asset_checks, jobs=full.jobs,
+                          schedules=full.schedules, resources=full.resources,
+                          sensors=[s for s in full.sensors or [] if s.name in {names!r}])
+
+
+defs = subset()
 """
 
 
@@ -94,9 +117,9 @@ def dump_lines(start: datetime, breach: str | None) -> str:
     return "\n".join(out) + "\n"
 
 
-def tree_ticks(roots: list[int]) -> int:
-    """CPU ticks (user + system, reaped children included) of `roots` and their descendants."""
-    stats: dict[int, tuple[int, int]] = {}
+def proc_stats() -> dict[int, tuple[int, int, int]]:
+    """pid -> (ppid, CPU ticks: user + system + reaped children's, start time) from /proc."""
+    stats: dict[int, tuple[int, int, int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -105,19 +128,33 @@ def tree_ticks(roots: list[int]) -> int:
         except OSError:
             continue
         fields = raw[raw.rindex(")") + 2 :].split()
-        stats[int(entry)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
-    tree, frontier = set(), [r for r in roots if r in stats]
+        stats[int(entry)] = (int(fields[1]), sum(int(f) for f in fields[11:15]), int(fields[19]))
+    return stats
+
+
+def tree(roots: list[int], stats: dict[int, tuple[int, int, int]]) -> set[int]:
+    """`roots` and all their descendants alive in `stats`."""
+    found, frontier = set(), [r for r in roots if r in stats]
     while frontier:
         pid = frontier.pop()
-        tree.add(pid)
-        frontier += [p for p, (ppid, _) in stats.items() if ppid == pid and p not in tree]
-    return sum(stats[p][1] for p in tree)
+        found.add(pid)
+        frontier += [p for p, (ppid, *_) in stats.items() if ppid == pid and p not in found]
+    return found
 
 
-def cpu_percent(roots: list[int], seconds: float) -> float:
-    before, t0 = tree_ticks(roots), time.monotonic()
+def tree_ticks(roots: list[int]) -> int:
+    """CPU ticks (user + system, reaped children included) of `roots` and their descendants."""
+    stats = proc_stats()
+    return sum(stats[p][1] for p in tree(roots, stats))
+
+
+def cpu_percent(roots: dict[str, int], seconds: float) -> dict[str, float]:
+    """% of one core used by each root's process tree (and all of them) over `seconds`."""
+    before, t0 = {k: tree_ticks([p]) for k, p in roots.items()}, time.monotonic()
     time.sleep(seconds)
-    return 100.0 * (tree_ticks(roots) - before) / CLK_TCK / (time.monotonic() - t0)
+    took = time.monotonic() - t0
+    out = {k: 100.0 * (tree_ticks([p]) - before[k]) / CLK_TCK / took for k, p in roots.items()}
+    return {**{k: round(v, 2) for k, v in out.items()}, "total": round(sum(out.values()), 2)}
 
 
 def wait_for(check, timeout: float, what: str, every: float = 0.5) -> None:
@@ -173,6 +210,15 @@ def score(written: list[float], t0: datetime, expected: set[tuple], got: list) -
         if implied is not None and implied not in first:
             first[implied] = at
             collapsed += 1
+    # One webhook body holds one state per alert: a batch that resolved an episode and then
+    # fired and resolved the next one of the same labels shows only the newer episode.
+    superseded = 0
+    for alertname, comp, status, starts in sorted(expected - set(first)):
+        later = [at for (a, c, _, s), at in first.items()
+                 if (a, c) == (alertname, comp) and s > starts]  # fmt: skip
+        if status == "resolved" and later:
+            first[(alertname, comp, status, starts)] = min(later)
+            superseded += 1
     latency = []
     for alertname, comp, status, starts in expected & set(first):
         event = datetime.fromisoformat(starts.replace("Z", "+00:00"))
@@ -180,13 +226,14 @@ def score(written: list[float], t0: datetime, expected: set[tuple], got: list) -
         latency.append(first[(alertname, comp, status, starts)] - written[dump_of(t0, event)])
     lat = sorted(latency)
 
-    def pct(q: float) -> float | None:
-        return round(lat[min(len(lat) - 1, int(q * len(lat)))], 2) if lat else None
+    def pct(q: float) -> float | None:  # nearest rank: the smallest value >= q of them
+        return round(lat[max(0, math.ceil(q * len(lat)) - 1)], 2) if lat else None
 
     return {"n": len(lat), "p50_s": pct(0.5), "p95_s": pct(0.95),
             "max_s": round(lat[-1], 2) if lat else None, "lost": len(expected - set(first)),
             "duplicates": duplicates, "unexpected": unexpected,
-            "firing_sent_as_resolved": collapsed}  # fmt: skip
+            "firing_sent_as_resolved": collapsed,
+            "resolved_superseded_in_batch": superseded}  # fmt: skip
 
 
 def dump_of(t0: datetime, event: datetime) -> int:
@@ -204,21 +251,65 @@ def expected_keys(t0: datetime, breaches: list[int]) -> set[tuple]:
     return keys
 
 
+def start_stack(code: list[str], env: dict, tmp: Path, tag: str) -> list[subprocess.Popen]:
+    """`dagster code-server start` on `code` (-m module or -f file) and `dagster-daemon run`
+    against it on a free port of 127.0.0.1; logs in `tmp`/<process>-`tag`.log."""
+    port = free_port()
+    server_cmd = [str(BIN / "dagster"), "code-server", "start", "-h", "127.0.0.1",
+                  "-p", str(port), *code, "-d", str(REPO), "--location-name", "synmon"]  # fmt: skip
+    daemon_cmd = [str(BIN / "dagster-daemon"), "run", "--grpc-host", "127.0.0.1",
+                  "--grpc-port", str(port)]  # fmt: skip
+    return [start(server_cmd, env, tmp / f"code-server-{tag}.log"),
+            start(daemon_cmd, env, tmp / f"daemon-{tag}.log")]  # fmt: skip
+
+
+def log_text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
 def start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # fmt: skip
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+def stop_all(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM each process group, then SIGKILL whatever of their trees (as seen before) lives on:
+    run workers and step processes may have left the group."""
+    stats = proc_stats()
+    family = {p: stats[p][2] for p in tree([p.pid for p in procs], stats)}
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+    alive = proc_stats()
+    for pid, started in family.items():
+        if pid in alive and alive[pid][2] == started:  # the same process, not a reused pid
+            os.kill(pid, signal.SIGKILL)
+
+
+def drop_dumps(landing: Path, t0: datetime, count: int, rng: random.Random) -> tuple:
+    """Write `count` dumps at random intervals; (write times, breaching dump indexes)."""
+    candidates = list(range(1, count - 1))
+    breaches: list[int] = []
+    for i in rng.sample(candidates, len(candidates)):
+        if len(breaches) < max(1, count // 3) and not {i - 1, i + 1} & set(breaches):
+            breaches.append(i)
+    landing.mkdir(parents=True, exist_ok=True)
+    written: list[float] = []
+    for i in range(count):
+        time.sleep(rng.uniform(0.5, 5.0))
+        breach = COMPONENTS[i % 3] if i in breaches else None
+        part = landing / f".dump-{i:03d}.jsonl"
+        part.write_text(dump_lines(t0 + timedelta(minutes=DUMP_MINUTES * i), breach))
+        part.rename(landing / f"dump-{i:03d}.jsonl")
+        written.append(time.time())
+    return written, sorted(breaches)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--idle", type=float, default=60.0, help="seconds of each idle CPU sample")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--sensors", default="all", help="comma-separated sensors of the 'with' stack")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(REPO))
     from orchestration.dbt import prepare_manifest
@@ -241,85 +333,62 @@ def main(argv: list[str] | None = None) -> int:
     load_channels_config(config / "channels.yaml")
     home.mkdir()
     shutil.copyfile(REPO / "config" / "dagster.yaml", home / "dagster.yaml")
-    defs_file = tmp / "bench_defs.py"
-    defs_file.write_text(
-        "from pathlib import Path\nimport sensors.alerts\n"
-        f"sensors.alerts.CONFIG_DIR = Path({str(config)!r})\n"
-        "from orchestration.definitions import defs  # noqa: E402,F401\n"
-    )
+    (tmp / "without_sensors.py").write_text(SUBSET.format(names=set()))
+    with_code = ["-m", "orchestration.definitions"]
+    if args.sensors != "all":
+        (tmp / "some_sensors.py").write_text(SUBSET.format(names=set(args.sensors.split(","))))
+        with_code = ["-f", str(tmp / "some_sensors.py")]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "SYNMON_DATA_DIR": str(data),
-           "SYNMON_BENCH_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/alerts",
-           "PYTHONPATH": str(REPO)}  # fmt: skip
+           "SYNMON_CONFIG_DIR": str(config), "PYTHONPATH": str(REPO),
+           "SYNMON_BENCH_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/alerts"}  # fmt: skip
     os.environ["DAGSTER_HOME"] = str(home)
     clock = time.monotonic()
     prepare_manifest(Paths(data))
     print(f"manifest ready in {time.monotonic() - clock:.1f} s; stack in {tmp}", file=sys.stderr)
-    grpc = ["--grpc-host", "127.0.0.1", "--grpc-port", str(port)]
     procs: list[subprocess.Popen] = []
     try:
-        server_cmd = [str(BIN / "dagster"), "code-server", "start", "-h", "127.0.0.1",
-                      "-p", str(port), "-f", str(defs_file), "-d", str(REPO),
-                      "--location-name", "synmon"]  # fmt: skip
-        procs.append(start(server_cmd, env, tmp / "code-server.log"))
-        procs.append(start([str(BIN / "dagster-daemon"), "run", *grpc], env, tmp / "daemon.log"))
+        # The same stack twice: first on a copy of the Definitions without any sensor, then on
+        # orchestration.definitions itself; idle CPU of each, before any data lands.
+        procs = start_stack(["-f", str(tmp / "without_sensors.py")], env, tmp, "without")
+        wait_for(lambda: "Started Dagster code server" in log_text(tmp / "code-server-without.log"),
+                 300, "the code server without sensors")  # fmt: skip
+        if "Traceback" in log_text(tmp / "code-server-without.log"):
+            raise RuntimeError(f"the code server without sensors failed: see {tmp}")
+        time.sleep(15)  # the daemon's start-up (imports, workspace load) is not idle CPU
+        without = cpu_percent({"code_server": procs[0].pid, "daemon": procs[1].pid}, args.idle)
+        stop_all(procs)
+        procs = start_stack(with_code, env, tmp, "with")
         clock = time.monotonic()
-        wait_for(lambda: (data / "ops.sqlite").exists(), 240, "the first alert sensor tick")
+        wait_for(lambda: (data / "ops.sqlite").exists(), 300, "the first alert sensor tick")
         print(f"stack up, alert sensor ticking after {time.monotonic() - clock:.1f} s",
+              file=sys.stderr)  # fmt: skip
+        time.sleep(10)
+        with_sensors = cpu_percent({"code_server": procs[0].pid, "daemon": procs[1].pid}, args.idle)
+        print(f"idle CPU % of a core without sensors {without}, with {with_sensors}",
               file=sys.stderr)  # fmt: skip
 
         t0 = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=1)
-        candidates = list(range(1, args.dumps - 1))
-        breaches: list[int] = []
-        for i in rng.sample(candidates, len(candidates)):
-            if len(breaches) < max(1, args.dumps // 5) and not {i - 1, i + 1} & set(breaches):
-                breaches.append(i)
-        landing = data / "landing" / "requests"
-        landing.mkdir(parents=True, exist_ok=True)
-        written: list[float] = []
-        for i in range(args.dumps):
-            time.sleep(rng.uniform(0.5, 5.0))
-            breach = COMPONENTS[i % 3] if i in breaches else None
-            part = landing / f".dump-{i:03d}.jsonl"
-            part.write_text(dump_lines(t0 + timedelta(minutes=DUMP_MINUTES * i), breach))
-            part.rename(landing / f"dump-{i:03d}.jsonl")
-            written.append(time.time())
-        expected = expected_keys(t0, sorted(breaches))
-        wanted = lambda: {  # noqa: E731
-            k for _, key, implied in receipts(list(Receiver.received)) for k in (key, implied)
-        } >= expected  # fmt: skip
+        written, breaches = drop_dumps(data / "landing" / "requests", t0, args.dumps, rng)
+        expected = expected_keys(t0, breaches)
+        wanted = lambda: score(written, t0, expected, list(Receiver.received))["lost"] == 0  # noqa: E731
         try:
             wait_for(wanted, 60, "every expected notification")
         except TimeoutError as exc:
             print(exc, file=sys.stderr)
         time.sleep(10)  # late duplicates would arrive now
         result = score(written, t0, expected, list(Receiver.received))
-
-        try:  # idle means no run either; on a busy machine some may still be going
-            wait_for(lambda: runs_in_flight(home) == 0, 300, "the ingest runs", every=3)
-        except TimeoutError as exc:
-            print(exc, file=sys.stderr)
-        result["runs_in_flight_at_idle"] = runs_in_flight(home)
-        roots = [p.pid for p in procs]
-        with_sensors = cpu_percent(roots, args.idle)
-        for name in ("alert_sensor", "landing_sensor"):
-            subprocess.run([str(BIN / "dagster"), "sensor", "stop", name, *grpc], env=env,
-                           cwd=REPO, capture_output=True, timeout=120, check=True)  # fmt: skip
-        time.sleep(5)
-        without = cpu_percent(roots, args.idle)
         result.update({
             "dumps": args.dumps, "breaching_dumps": len(breaches),
-            "idle_cpu_with_sensors_pct": round(with_sensors, 2),
-            "idle_cpu_without_pct": round(without, 2),
-            "sensors_cpu_pct_of_core": round(with_sensors - without, 2),
+            "runs_in_flight_at_end": runs_in_flight(home),
+            "idle_cpu_without_sensors_pct": without, "idle_cpu_with_sensors_pct": with_sensors,
+            "sensors_cpu_pct_of_core": round(with_sensors["total"] - without["total"], 2),
         })  # fmt: skip
         print(json.dumps(result))
         return 0 if result["lost"] == 0 and result["duplicates"] == 0 else 1
     finally:
-        for proc in reversed(procs):
-            stop(proc)
+        stop_all(procs)
         server.shutdown()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -1,9 +1,9 @@
 """The landing sensor: new or grown landing files start one `ingest_job` run per tick.
 
 The tick only lists directories (`os.scandir`) and compares sizes and mtimes with its cursor
-(JSON: landing path -> [size, mtime_ns]); it imports nothing heavy, so it stays cheap at a 5 s
-interval. Every changed file of the tick goes into ONE RunRequest whose run_key is derived from
-the changed paths and sizes, so a re-evaluated tick never starts the same run twice.
+(JSON: landing path -> [size, mtime_ns]); it imports nothing heavy and ticks every 30 s. Every
+changed file of the tick goes into ONE RunRequest whose run_key is derived from the changed paths
+and sizes, so a re-evaluated tick never starts the same run twice.
 """
 
 import hashlib
@@ -56,7 +56,10 @@ def changed_files(previous: dict[str, list[int]], current: dict[str, list[int]])
 
 @dg.sensor(
     job_name="ingest_job",
-    minimum_interval_seconds=5,
+    # Ingest feeds batch work (dbt, reports), not alerts (alert_sensor reads landing files
+    # itself), and every run costs seconds of CPU before it reads a byte: a burst of dumps is
+    # better taken in few runs than raced at the daemon's 5 s pace on a 2-core machine.
+    minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts one ingest run for every batch of new or grown landing files.",
 )
