@@ -28,6 +28,9 @@ _REFRESH = _REPORTS.upstream().required_multi_asset_neighbors() - _REPORTS - _IN
 ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=_INGEST - _VALIDATION,
+    # One process: the multiprocess executor started a process per step that imported every
+    # definition again, seconds of CPU per run competing with the alert tick during bursts.
+    executor_def=dg.in_process_executor,
     description="Landing files to the Parquet lake (started by landing_sensor).",
 )
 

@@ -18,17 +18,17 @@ import json
 import math
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import dagster as dg
 
-from assets.resources import SynmonData
+from assets.resources import sensor_paths
 from sensors.alert_config import AlertsConfig, load_alerts_config
 from sensors.channels import Channel, DeliverySummary, RetryPolicy, deliver_due
+from sensors.config_cache import load_cached
 from sensors.incidents import record_alerts
 from sensors.landing_sql import Chunk, landing_signature, load_rows, plan_chunks
 from sensors.oncall import OncallConfig, load_oncall_config
@@ -50,25 +50,6 @@ WATCH_MARGIN_S = 2.0
 WATCH_MAX_S = 3.0
 POLL_S = 0.2
 EVAL_GAP_S = 1.0
-
-T = TypeVar("T")
-_PARSED: dict[tuple[str, str], tuple[tuple[int, int, int], Any]] = {}
-
-
-def load_cached(path: Path, loader: Callable[[Path], T]) -> T:
-    """`loader(path)`, parsed again only when the file was replaced or changed (inode, mtime,
-    size). Parsing alerts, channels and on-call YAML was most of an idle tick's CPU."""
-    try:
-        st = path.stat()
-    except OSError:
-        return loader(path)  # the loader's own error names the file
-    stamp, key = (st.st_ino, st.st_mtime_ns, st.st_size), (str(path), loader.__qualname__)
-    hit = _PARSED.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    value = loader(path)
-    _PARSED[key] = (stamp, value)
-    return value
 
 
 def needed_columns(config: AlertsConfig) -> list[str]:
@@ -264,15 +245,6 @@ def watch_and_tick(paths: Paths, cursor: dict[str, int], deadline: float) -> lis
     return results
 
 
-def _paths(context: dg.SensorEvaluationContext) -> Paths:
-    """The data directory: a `data` resource given to the context (tests, the demo), else what
-    SynmonData() resolves to. The sensor declares no resource on purpose: for a sensor with
-    resources Dagster builds a DagsterInstance at every evaluation (~0.12 CPU-s measured here),
-    2.4% of a core at the 5 s pace, for a path."""
-    data = getattr(context.resources, "data", None)
-    return data.paths if isinstance(data, SynmonData) else SynmonData().paths
-
-
 @dg.sensor(
     name="alert_sensor",
     # The daemon's 5 s loop sets the pace. A 5 s minimum here made the daemon skip each loop in
@@ -286,7 +258,7 @@ def _paths(context: dg.SensorEvaluationContext) -> Paths:
 def alert_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     started = time.time()
     deadline = watch_deadline(context.last_tick_completion_time, started)
-    results = watch_and_tick(_paths(context), parse_cursor(context.cursor), deadline)
+    results = watch_and_tick(sensor_paths(context), parse_cursor(context.cursor), deadline)
     worked = [r.summary for r in results if r.chunks] or [results[-1].summary]
     summary = " | ".join(worked)
     if deadline > started:

@@ -18,7 +18,7 @@ from typing import Any
 
 import dagster as dg
 
-from assets.resources import SynmonData
+from assets.resources import sensor_paths
 from sensors.alert_config import AlertsConfig, IntelRule, load_alerts_config
 from sensors.channels import DeliverySummary, deliver_due
 from sensors.incidents import record_alerts
@@ -173,14 +173,12 @@ def _latest_ids(instance: dg.DagsterInstance) -> dict[str, int]:
 
 @dg.sensor(
     name="intelligence_alert_sensor",
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=60,  # the tables change at most a few times a day
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Evaluates the `intelligence:` rules of config/alerts.yaml when capacity_plan or "
     "anomalies is materialized; notifies like alert_sensor. Launches no run.",
 )
-def intelligence_alert_sensor(
-    context: dg.SensorEvaluationContext, data: SynmonData
-) -> dg.SensorResult:
+def intelligence_alert_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     latest = _latest_ids(context.instance)
     seen = json.loads(context.cursor) if context.cursor else {}
     if not latest or latest == seen:
@@ -188,7 +186,7 @@ def intelligence_alert_sensor(
     import duckdb
 
     try:
-        result = run_intel_tick(data.paths)
+        result = run_intel_tick(sensor_paths(context))
     except duckdb.IOException as exc:  # the warehouse is being written: try again next tick
         return dg.SensorResult(skip_reason=dg.SkipReason(f"warehouse busy ({exc}); retrying"))
     context.log.info(result.summary)

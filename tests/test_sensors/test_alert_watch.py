@@ -10,18 +10,18 @@ import dagster as dg
 import pytest
 
 from assets.resources import SynmonData
-from sensors import alerts
+from sensors import config_cache
 from sensors.alert_config import load_alerts_config
 from sensors.alerts import (
     LOOP_S,
     WATCH_MARGIN_S,
     WATCH_MAX_S,
     alert_sensor,
-    load_cached,
     run_alert_tick,
     watch_and_tick,
     watch_deadline,
 )
+from sensors.config_cache import load_cached
 from sensors.landing_sql import landing_signature
 from synmon.settings import CONFIG_DIR, Paths
 
@@ -105,7 +105,7 @@ def test_parsed_config_is_reused_until_the_file_changes(tmp_path: Path, monkeypa
         calls.append(p)
         return load_alerts_config(p)
 
-    monkeypatch.setattr(alerts, "_PARSED", {})
+    monkeypatch.setattr(config_cache, "_PARSED", {})
     first = load_cached(path, counting_loader)
     assert load_cached(path, counting_loader) is first
     assert len(calls) == 1
@@ -118,11 +118,11 @@ def test_parsed_config_is_reused_until_the_file_changes(tmp_path: Path, monkeypa
 def test_a_broken_config_is_not_cached(tmp_path: Path, monkeypatch):
     path = tmp_path / "alerts.yaml"
     path.write_text("groups: [{name: g, rules: [{name: r}]}]\n")
-    monkeypatch.setattr(alerts, "_PARSED", {})
+    monkeypatch.setattr(config_cache, "_PARSED", {})
     for _ in range(2):
         with pytest.raises(Exception, match=r"alerts\.yaml"):
             load_cached(path, load_alerts_config)
-    assert alerts._PARSED == {}
+    assert config_cache._PARSED == {}
 
 
 def test_landing_signature_sees_new_and_grown_files_not_hidden_ones(tmp_path: Path):
