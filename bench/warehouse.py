@@ -127,6 +127,25 @@ def dbt(data_dir: Path, target: Path, *args: str) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def partial_parse(target: Path) -> str:
+    """What dbt's log says about partial parsing in the last invocation (dbt.log, debug level)."""
+    lines = (target / "dbt.log").read_text().splitlines()
+    runs = [i for i, line in enumerate(lines) if "Running with dbt=" in line]
+    last = lines[runs[-1] if runs else 0 :]
+    said = [line.split("]", 1)[-1].strip() for line in last if "artial pars" in line]
+    return "; ".join(said) or "no partial parsing message"
+
+
+def node_seconds(target: Path) -> str:
+    """Node-seconds of the last invocation by kind: models, data tests, unit tests."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    kinds: dict[str, float] = {}
+    for r in results:
+        kind = r["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0.0) + r["execution_time"]
+    return ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in sorted(kinds.items()))
+
+
 def slowest(target: Path, n: int = 8) -> str:
     """The n slowest nodes of the last dbt invocation, from run_results.json."""
     results = json.loads((target / "run_results.json").read_text())["results"]
@@ -152,12 +171,18 @@ def main() -> None:
         print(f"full dbt build, {args.requests:,} requests: {wall:.1f} s wall, {cpu:.1f} s CPU, "
               f"load {load:.1f} (goal 60 s)")  # fmt: skip
         print(f"  slowest: {slowest(target)}")
+        print(f"  node-seconds: {node_seconds(target)}")
         write_days(lake, args.days, 1, args.new_day)
         load = os.getloadavg()[0]
         wall, cpu = dbt(data, target, "build")
         print(f"dbt build after one new day of {args.new_day:,}: {wall:.1f} s wall, {cpu:.1f} s "
               f"CPU, load {load:.1f} (goal 15 s)")  # fmt: skip
         print(f"  slowest: {slowest(target)}")
+        print(f"  node-seconds: {node_seconds(target)}; {partial_parse(target)}")
+        # dbt's fixed cost: start, partial parse, an empty selection (no hook, no SQL).
+        wall, cpu = dbt(data, target, "build", "--select", "tag:no_such_tag")
+        print(f"dbt build of nothing (startup and parse): {wall:.1f} s wall, {cpu:.1f} s CPU; "
+              f"{partial_parse(target)}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -20,21 +20,28 @@
 {% macro incremental_days(input_fingerprints) -%}
     {#- The days to rebuild ('YYYY-MM-DD' strings), or none to build the whole model.
         input_fingerprints: SQL giving (day, fingerprint) per day of the model's input. -#}
-    {%- if not execute or flags.WHICH not in ('run', 'build') -%}
-        {#- compile, docs generate: show the full build, touch nothing. -#}
+    {%- if not execute or this is none or flags.WHICH not in ('run', 'build') -%}
+        {#- compile, docs generate, unit tests: show the full build, touch nothing. -#}
         {{ return(none) }}
     {%- endif -%}
-    {%- set model_name = this.identifier -%}
+    {{ return(synmon.changed_days(this.identifier, input_fingerprints, not is_incremental())) }}
+{%- endmacro %}
+
+
+{% macro changed_days(key, input_fingerprints, everything) -%}
+    {#- Snapshots the input listing into _incremental_pending under `key`, then returns the days
+        whose fingerprint differs from what `key` last recorded in _incremental_state, the
+        lookback days and the var `dates`; none (every day) when `everything`. -#}
     {%- do run_query(
-        "delete from _incremental_pending where model = '" ~ model_name ~ "';"
-        ~ " insert into _incremental_pending select '" ~ model_name ~ "', day, fingerprint"
+        "delete from _incremental_pending where model = '" ~ key ~ "';"
+        ~ " insert into _incremental_pending select '" ~ key ~ "', day, fingerprint"
         ~ " from (" ~ input_fingerprints ~ ") as input where day is not null"
     ) -%}
-    {%- if not is_incremental() -%}
+    {%- if everything -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set current = "select day, fingerprint from _incremental_pending where model = '"
-        ~ model_name ~ "'" -%}
+        ~ key ~ "'" -%}
     {%- set forced = var('dates', []) -%}
     {%- if forced is string -%}
         {%- set forced = forced.split(',') -%}
@@ -45,7 +52,7 @@
             select day from current_input
             where not exists (
                 select 1 from _incremental_state as built
-                where built.model = '{{ model_name }}'
+                where built.model = '{{ key }}'
                     and built.day = current_input.day
                     and built.fingerprint = current_input.fingerprint
             )
@@ -62,6 +69,14 @@
         order by 1
     {%- endset -%}
     {{ return(run_query(days_sql).columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{% macro fingerprints_with(input_fingerprints, extra) -%}
+    {#- input_fingerprints with `extra` (text, e.g. the SQL of a model's configuration) folded into
+        every day's fingerprint, so a change to it rebuilds every day. -#}
+    select day, md5(fingerprint || '{{ local_md5(extra) }}') as fingerprint
+    from ({{ input_fingerprints }}) as input
 {%- endmacro %}
 
 

@@ -28,7 +28,8 @@ REQUEST_COLUMNS = """
 """
 METRIC_COLUMNS = """
     cast(ts as timestamp) as ts, name, type, cast(value as double) as value, host, component,
-    cast(le as varchar) as le, cast(quantile as varchar) as quantile, labels, _source,
+    cast(le as varchar) as le, cast(quantile as varchar) as quantile, labels,
+    cast(null as varchar) as temporality, _source,
     cast(_line as bigint) as _line
 """
 

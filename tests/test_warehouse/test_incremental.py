@@ -1,5 +1,6 @@
 """Incremental request marts: built twice, then over late data and a new day, equal to a full
-refresh of the same lake row for row, with unique keys, no gaps and the fine rollups' retention."""
+refresh of the same lake row for row, with unique keys, no gaps and the fine rollups' retention;
+the day-limited data tests check the refreshed days, and a day that failed until it passes."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.test_warehouse.lake import REQUEST_COLUMNS, START, _requests, build_l
 
 pytestmark = pytest.mark.slow
 
-# mart -> its key; every one is incremental by UTC day.
+# mart -> its key, the day or window column last; every one is incremental by UTC day.
 MARTS = {
     "rpt_performance_1m": ["component", "endpoint", "domain", "ts_window"],
     "rpt_performance_5m": ["component", "endpoint", "domain", "ts_window"],
@@ -25,16 +26,33 @@ MARTS = {
     "rpt_performance_daily": ["component", "endpoint", "domain", "day"],
     "rpt_platform_daily": ["day"],
     "rpt_component_daily": ["component", "day"],
+    "rpt_cost_daily": ["component", "domain", "day"],
+    "int_user_days": ["user_id", "day"],
+    "int_slo_hourly": ["component", "slo", "hour"],
 }
+# Tables rebuilt whole from the incremental marts above: equal after a full refresh too.
+TABLES = {
+    "rpt_business_daily": ["day"],
+    "rpt_slo_daily": ["day", "component", "slo"],
+    "rpt_retention_weekly": ["cohort_week", "week_offset"],
+}
+# The column holding each mart's request count (a request counts once per SLO in int_slo_hourly).
+COUNTS = {"int_slo_hourly": "total_requests"}
+UNIQUE_TEST = "unique_fct_requests_request_id"
 # Sharp day sets: no lookback, so a build rebuilds exactly the days whose files changed.
 VARS = {"lookback_days": 0, "rollup_retention_days": {"1m": 1, "5m": 2}}
 
 
 def dbt_build(
-    paths: Paths, *extra: str, dates: dict[str, list[str]] | None = None
+    paths: Paths,
+    *extra: str,
+    dates: dict[str, list[str]] | None = None,
+    select: tuple[str, ...] = tuple(f"+{m}" for m in [*MARTS, *TABLES]),
+    success: bool = True,
 ) -> dict[str, str]:
-    """`dbt build` of the marts and their parents, in process over `paths`; returns each mart's
-    compiled SQL. Only the request marts: the others cost time and are not incremental."""
+    """`dbt build` of the marts and their parents, in process over `paths`; returns each node's
+    compiled SQL by name (models and tests that ran, not skipped). Only these marts and their
+    parents: the others are not incremental."""
     dates = dates or {}
     from dbt.cli.main import dbtRunner
 
@@ -43,17 +61,21 @@ def dbt_build(
     target = paths.data / "target"
     args = ["build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
             str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(target),
-            "--vars", json.dumps({**VARS, **dates}), "--quiet", "--select",
-            *(f"+{m}" for m in MARTS), *extra]  # fmt: skip
+            "--vars", json.dumps({**VARS, **dates}), "--quiet", "--select", *select,
+            *extra]  # fmt: skip
     with dbt_environ(paths):
         result = dbtRunner().invoke(args)
-    assert result.success, result.exception
+    assert result.success is success, result.exception
     results = json.loads((target / "run_results.json").read_text())["results"]
     return {
-        r["unique_id"].split(".")[-1]: r["compiled_code"]
+        r["unique_id"].split(".")[2]: r["compiled_code"]
         for r in results
-        if r["unique_id"].split(".")[-1] in MARTS
+        if r["status"] != "skipped"
     }
+
+
+def built_marts(compiled: dict[str, str]) -> dict[str, str]:
+    return {name: sql for name, sql in compiled.items() if name in MARTS}
 
 
 def rebuilt_days(sql: str) -> list[str]:
@@ -95,9 +117,9 @@ def read(paths: Paths, sql: str) -> pd.DataFrame:
         con.close()
 
 
-def marts(paths: Paths) -> dict[str, pd.DataFrame]:
+def marts(paths: Paths, tables: dict[str, list[str]] = MARTS) -> dict[str, pd.DataFrame]:
     return {
-        m: read(paths, f"select * from {m} order by {', '.join(key)}") for m, key in MARTS.items()
+        m: read(paths, f"select * from {m} order by {', '.join(key)}") for m, key in tables.items()
     }
 
 
@@ -113,46 +135,86 @@ def check_keys_and_days(got: dict[str, pd.DataFrame], requests: pd.DataFrame) ->
         kept = VARS["rollup_retention_days"].get(mart.removeprefix("rpt_performance_"))
         want_days = [d for d in days if kept is None or (newest - d).days <= kept]
         assert table_days == want_days, mart
-        if kept is None:
-            assert table["requests"].sum() == len(requests), mart
+        slos = table["slo"].nunique() if "slo" in table else 1
+        if kept is None and mart != "int_user_days":
+            assert table[COUNTS.get(mart, "requests")].sum() == len(requests) * slos, mart
 
 
 def test_incremental_builds_equal_a_full_refresh(tmp_path: Path) -> None:
     paths = Paths.from_env(tmp_path)
     lake = build_lake(paths.data, n_requests=3000)
     first = dbt_build(paths)
-    assert set(first) == set(MARTS)
-    assert all(rebuilt_days(sql) == ["all"] for sql in first.values())
+    assert set(built_marts(first)) == set(MARTS)
+    assert all(rebuilt_days(sql) == ["all"] for sql in built_marts(first).values())
+    assert rebuilt_days(first[UNIQUE_TEST]) == ["all"]
     built = marts(paths)
     check_keys_and_days(built, lake.requests)
 
     again = dbt_build(paths)  # nothing changed: only the newest day (lookback 0) again
-    assert {m: rebuilt_days(sql) for m, sql in again.items()} == {m: ["2026-03-03"] for m in MARTS}
+    assert {m: rebuilt_days(sql) for m, sql in built_marts(again).items()} == {
+        m: ["2026-03-03"] for m in MARTS
+    }
+    assert rebuilt_days(again[UNIQUE_TEST]) == ["2026-03-03"]
     for mart, table in marts(paths).items():
         pd.testing.assert_frame_equal(table, built[mart], check_exact=False, rtol=1e-12)
 
     late = write_requests(lake.root, "2026-03-01", "late-2026-03-01", seed=11)
     new = write_requests(lake.root, "2026-03-04", "new-2026-03-04", seed=12)
     third = dbt_build(paths)
-    assert {m: rebuilt_days(sql) for m, sql in third.items()} == {
+    assert {m: rebuilt_days(sql) for m, sql in built_marts(third).items()} == {
         m: ["2026-03-01", "2026-03-04"] for m in MARTS
     }
+    assert rebuilt_days(third[UNIQUE_TEST]) == ["2026-03-01", "2026-03-04"]
     requests = pd.concat([lake.requests, late, new], ignore_index=True)
     incremental = marts(paths)
     check_keys_and_days(incremental, requests)
     state = read(paths, "select model, count(*) as days from _incremental_state group by 1")
-    assert dict(zip(state["model"], state["days"], strict=True)) == {m: 4 for m in MARTS}
+    state_days = dict(zip(state["model"], state["days"], strict=True))
+    assert {m: state_days[m] for m in MARTS} == {m: 4 for m in MARTS}
+    tables = marts(paths, TABLES)
 
     forced = dbt_build(paths, dates={"dates": ["2026-03-03"]})  # those too (one range here)
-    assert {m: rebuilt_days(sql) for m, sql in forced.items()} == {
+    assert {m: rebuilt_days(sql) for m, sql in built_marts(forced).items()} == {
         m: ["2026-03-03", "2026-03-04"] for m in MARTS
     }
     for mart, table in marts(paths).items():
         pd.testing.assert_frame_equal(table, incremental[mart], check_exact=False, rtol=1e-12)
 
     refreshed = dbt_build(paths, "--full-refresh")
-    assert all(rebuilt_days(sql) == ["all"] for sql in refreshed.values())
+    assert all(rebuilt_days(sql) == ["all"] for sql in built_marts(refreshed).values())
+    assert rebuilt_days(refreshed[UNIQUE_TEST]) == ["all"]
     full = marts(paths)
     for mart in MARTS:
         assert len(full[mart]) == len(incremental[mart]), mart
         pd.testing.assert_frame_equal(incremental[mart], full[mart], check_exact=False, rtol=1e-12)
+    for mart, table in marts(paths, TABLES).items():
+        pd.testing.assert_frame_equal(tables[mart], table, check_exact=False, rtol=1e-12)
+
+
+def test_a_failing_day_is_checked_until_it_passes(tmp_path: Path) -> None:
+    """A day-limited test that fails keeps its old state: the next build checks the day again
+    although its files did not change since, and the day's marts wait for it."""
+    paths = Paths.from_env(tmp_path)
+    lake = build_lake(paths.data, n_requests=600)
+    only_requests = ("+fct_requests", "rpt_platform_daily")
+    dbt_build(paths, select=only_requests)
+    duplicate = write_requests(lake.root, "2026-03-01", "dup-2026-03-01", seed=13, n=5)
+    duplicate["request_id"] = lake.requests["request_id"].iloc[:5].to_numpy()
+    bad = lake.root / "requests" / "date=2026-03-01" / "dup-2026-03-01.parquet"
+    con = duckdb.connect()
+    con.register("part", duplicate)
+    con.execute(f"copy (select {REQUEST_COLUMNS} from part) to '{bad}' (format parquet)")
+    con.close()
+
+    for _ in range(2):  # the second build sees no new file, and still checks 2026-03-01
+        failed = dbt_build(paths, select=only_requests, success=False)
+        assert rebuilt_days(failed[UNIQUE_TEST]) == ["2026-03-01", "2026-03-03"]
+        assert "rpt_platform_daily" not in failed  # skipped: its test parent failed
+
+    write_requests(lake.root, "2026-03-01", "dup-2026-03-01", seed=13, n=5)  # fixed ids
+    passed = dbt_build(paths, select=only_requests)
+    assert rebuilt_days(passed[UNIQUE_TEST]) == ["2026-03-01", "2026-03-03"]
+    assert rebuilt_days(passed["rpt_platform_daily"]) == ["2026-03-01", "2026-03-03"]
+    state = read(paths, "select model, count(*) as days from _incremental_state group by 1")
+    assert set(state["days"]) == {3}  # the tests that passed and the mart recorded every day
+    assert len(state) == 6 + 1, state  # fct_requests' six tests, rpt_platform_daily

@@ -1,9 +1,21 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='hour',
+    on_schema_change='fail',
+    post_hook="{{ synmon.incremental_record_state() }}",
+) }}
+
+{#- The SLOs are part of each day's input: editing config/slos.yaml rebuilds every day. -#}
+{%- set days = synmon.incremental_days(
+    synmon.fingerprints_with(synmon.lake_fingerprints('requests'), synmon.slo_objectives())
+) %}
 
 with
 
 requests as (
     select * from {{ ref('fct_requests') }}
+    where {{ synmon.days_filter(days) }}
 ),
 
 objectives as (

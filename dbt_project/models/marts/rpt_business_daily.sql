@@ -1,7 +1,11 @@
+-- A table over small per-day inputs: the incremental rpt_component_daily (a few rows a day) and
+-- int_user_days (one row per active user a day), so a rebuild never scans the requests, and a late
+-- day moves the WAU and MAU of the 30 days after it without any bookkeeping.
+
 with
 
-requests as (
-    select * from {{ ref('fct_requests') }}
+component_daily as (
+    select * from {{ ref('rpt_component_daily') }}
 ),
 
 user_days as (
@@ -15,10 +19,10 @@ events as (
 requests_daily as (
     select
         day,
-        count(*) as api_requests,
-        sum(case when is_server_error then 1 else 0 end) as server_errors,
+        sum(requests) as api_requests,
+        sum(errors) as server_errors,
         sum(cost_usd) as cost_usd
-    from requests
+    from component_daily
     group by 1
 ),
 
