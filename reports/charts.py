@@ -35,7 +35,8 @@ OKABE_ITO = {
 GREY = "#8A8F98"
 INK = "#1F2933"
 
-_RC: dict[str, Any] = {
+# The rc settings every report chart is drawn under (`matplotlib.rc_context(RC)`).
+RC: dict[str, Any] = {
     "text.parse_math": False,
     "svg.fonttype": "none",
     "svg.hashsalt": "synmon",
@@ -60,13 +61,14 @@ class Chart:
     alt: str
 
 
-def _to_uri(fig: Figure) -> str:
+def to_uri(fig: Figure) -> str:
+    """The figure as an SVG `data:` URI (no date in the metadata, so renders are repeatable)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None}, transparent=True)
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figure(
+def figure(
     width_in: float, height_in: float, rows: int = 1, top_in: float = 0.12
 ) -> tuple[Figure, Any]:
     """Axes placed by fixed margins in inches: matplotlib's constrained layout measured a quarter
@@ -74,7 +76,7 @@ def _figure(
     fig = Figure(figsize=(width_in, height_in))
     fig.subplots_adjust(
         left=0.62 / width_in,
-        right=1 - 0.08 / width_in,
+        right=1 - 0.3 / width_in,  # room for a date label centred on the last tick
         bottom=0.42 / height_in,
         top=1 - top_in / height_in,
         hspace=0.18,
@@ -85,8 +87,8 @@ def _figure(
 
 def trend_chart(trend: Trend, period: Period) -> Chart:
     """Throughput, p95 latency and error rate per hour, this period solid and the last dashed."""
-    with matplotlib.rc_context(_RC):
-        fig, (ax_rps, ax_p95, ax_err) = _figure(7.2, 3.0, rows=3, top_in=0.3)
+    with matplotlib.rc_context(RC):
+        fig, (ax_rps, ax_p95, ax_err) = figure(7.2, 3.0, rows=3, top_in=0.3)
         panels = (
             (ax_rps, 1, "req/s", 1.0),
             (ax_p95, 2, "p95 ms", 1.0),
@@ -105,7 +107,7 @@ def trend_chart(trend: Trend, period: Period) -> Chart:
         fig.legend(*ax_rps.get_legend_handles_labels(), loc="upper right", ncols=2)
         _hour_axis(ax_err, period)
         alt = _trend_alt(trend, period)
-        return Chart(_to_uri(fig), alt)
+        return Chart(to_uri(fig), alt)
 
 
 def _hour_axis(ax: Any, period: Period) -> None:
@@ -134,8 +136,8 @@ def _trend_alt(trend: Trend, period: Period) -> str:
 
 def forecast_chart(fc: Forecast, period: Period) -> Chart:
     """Daily actuals, the forecast line and its 80 % interval band; the report period shaded."""
-    with matplotlib.rc_context(_RC):
-        fig, (ax,) = _figure(4.9, 2.9)
+    with matplotlib.rc_context(RC):
+        fig, (ax,) = figure(4.9, 2.9, top_in=0.3)
         if fc.history:
             ax.plot(*zip(*fc.history, strict=True), color=INK, linewidth=1.2, label="actual")
         if fc.points:
@@ -150,8 +152,15 @@ def forecast_chart(fc: Forecast, period: Period) -> Chart:
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(_short_number))
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
-        ax.legend(loc="lower left", ncols=2, fontsize=7)
-        return Chart(_to_uri(fig), _forecast_alt(fc))
+        _legend_above(fig, ax)
+        return Chart(to_uri(fig), _forecast_alt(fc))
+
+
+def _legend_above(fig: Figure, ax: Any) -> None:
+    """One row of legend above the plot, where it cannot hide data (inside the axes it covered
+    the bars and lines it named)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncols=len(labels), fontsize=7)
 
 
 def _short_number(v: float, _pos: int) -> str:
@@ -214,15 +223,15 @@ def _daily_axis(ax: Any, period: Period) -> None:
 
 def cost_chart(daily: Sequence[tuple[date, float]], period: Period) -> Chart:
     """Daily cost in USD over the trend window, the report period shaded."""
-    with matplotlib.rc_context(_RC):
-        fig, (ax,) = _figure(7.2, 1.7)
+    with matplotlib.rc_context(RC):
+        fig, (ax,) = figure(7.2, 1.9, top_in=0.3)
         if daily:
             days, usd = zip(*daily, strict=True)
             ax.bar(days, usd, width=0.8, color=OKABE_ITO["blue"], label="cost per day")
         _daily_axis(ax, period)
         ax.set_ylabel("USD per day")
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(_short_number))
-        ax.legend(loc="lower left", ncols=2, fontsize=7)
+        _legend_above(fig, ax)
         total = sum(v for _, v in daily)
         alt = (
             f"Bar chart of daily cost over {len(daily)} days ending {period.end.isoformat()}, "
@@ -230,13 +239,13 @@ def cost_chart(daily: Sequence[tuple[date, float]], period: Period) -> Chart:
             if daily
             else "Daily cost chart: no cost data."
         )
-        return Chart(_to_uri(fig), alt)
+        return Chart(to_uri(fig), alt)
 
 
 def users_chart(daily: Sequence[tuple[date, float, float, float]], period: Period) -> Chart:
     """DAU, WAU and MAU per day over the trend window."""
-    with matplotlib.rc_context(_RC):
-        fig, (ax,) = _figure(7.2, 1.7)
+    with matplotlib.rc_context(RC):
+        fig, (ax,) = figure(7.2, 1.9, top_in=0.3)
         for col, name, colour, style in ((3, "MAU", OKABE_ITO["purple"], ":"),
                                          (2, "WAU", OKABE_ITO["green"], "--"),
                                          (1, "DAU", OKABE_ITO["blue"], "-")):  # fmt: skip
@@ -246,7 +255,7 @@ def users_chart(daily: Sequence[tuple[date, float, float, float]], period: Perio
         _daily_axis(ax, period)
         ax.set_ylabel("users")
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(_short_number))
-        ax.legend(loc="lower left", ncols=4, fontsize=7)
+        _legend_above(fig, ax)
         last = daily[-1] if daily else None
         alt = (
             f"Line chart of daily, weekly and monthly active users over {len(daily)} days; on "
@@ -255,4 +264,4 @@ def users_chart(daily: Sequence[tuple[date, float, float, float]], period: Perio
             if last
             else "Active users chart: no data."
         )
-        return Chart(_to_uri(fig), alt)
+        return Chart(to_uri(fig), alt)

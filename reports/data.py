@@ -70,7 +70,7 @@ class ReportData:
     cost: dict[str, Any] = field(default_factory=dict)
     users: dict[str, Any] = field(default_factory=dict)
     slos: list[dict[str, Any]] = field(default_factory=list)
-    capacity: list[dict[str, Any]] = field(default_factory=list)
+    capacity: dict[str, Any] = field(default_factory=dict)
     anomalies: dict[str, Any] = field(default_factory=dict)
     alerts: dict[str, Any] | None = None
     incidents: dict[str, Any] | None = None

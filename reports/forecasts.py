@@ -41,6 +41,38 @@ def backtest_accuracy(wh: Warehouse) -> list[dict[str, Any]]:
     )
 
 
+# Column order of the accuracy matrix; other metrics follow alphabetically.
+METRIC_ORDER = ("requests", "latency_p95", "error_rate", "active_users", "cost")
+
+
+def accuracy_matrix(accuracy: list[dict[str, Any]]) -> dict[str, Any]:
+    """The per-series backtest rows as one row per scope (platform first, then components) and
+    one column per metric (`<scope>:<metric>` series), with the spans the caption states once:
+    backtests, horizon, latest cutoff and the range of 80 % interval coverage."""
+    scopes: dict[str, dict[str, dict[str, Any]]] = {}
+    for a in accuracy:
+        scope, _, metric = str(a["series"]).rpartition(":")
+        scopes.setdefault(scope or "–", {})[metric] = a
+    metrics = sorted(
+        {m for cells in scopes.values() for m in cells},
+        key=lambda m: (METRIC_ORDER.index(m) if m in METRIC_ORDER else len(METRIC_ORDER), m),
+    )
+    order = sorted(scopes, key=lambda sc: (sc != "platform", sc))
+
+    def span(key: str) -> tuple[Any, Any] | None:
+        values = [a[key] for a in accuracy if a.get(key) is not None]
+        return (min(values), max(values)) if values else None
+
+    return {
+        "metrics": metrics,
+        "rows": [{"scope": sc, "cells": [scopes[sc].get(m) for m in metrics]} for sc in order],
+        "backtests": span("backtests"),
+        "horizon_days": span("horizon_days"),
+        "cutoff": span("cutoff"),
+        "coverage_80": span("coverage_80"),
+    }
+
+
 def forecast(wh: Warehouse, last_day: date, accuracy: list[dict[str, Any]]) -> Forecast | None:
     series = [r["series"] for r in wh.rows(f"select distinct series from {FORECAST}")]
     if not series:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reports.warehouse import Warehouse
+
+if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn
+    from reports.charts import Chart
 
 MARGIN = timedelta(hours=1)
 # table, window column, server-error column, seconds per window: finest first (1m and 5m keep
@@ -83,16 +86,16 @@ def _weighted(rows: list[dict[str, Any]], key: str) -> float | None:
 
 def window_chart(
     win: IncidentWindow, opened: datetime, acked: datetime | None, closed: datetime
-) -> Any:
+) -> Chart:
     """Three stacked panels (req/s, 5xx %, p95 ms) with the incident shaded and the
-    acknowledgement marked; a `reports.charts.Chart` (SVG data: URI and alt text)."""
+    acknowledgement marked, as an SVG data: URI with alt text."""
     import matplotlib
     import matplotlib.dates as mdates
 
-    from reports.charts import _RC, GREY, OKABE_ITO, Chart, _figure, _to_uri
+    from reports.charts import GREY, OKABE_ITO, RC, Chart, figure, to_uri
 
-    with matplotlib.rc_context(_RC):
-        fig, axes = _figure(7.2, 3.2, rows=3)
+    with matplotlib.rc_context(RC):
+        fig, axes = figure(7.2, 3.2, rows=3)
         xs = [p[0] for p in win.points]
         panels = ((1, "req/s", 1.0, OKABE_ITO["blue"]), (2, "5xx %", 100.0,
                   OKABE_ITO["vermillion"]), (3, "p95 ms", 1.0, OKABE_ITO["green"]))  # fmt: skip
@@ -110,7 +113,7 @@ def window_chart(
         axes[-1].set_xlim(win.start, win.end + pad)
         axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
         axes[-1].set_xlabel(f"UTC, {win.start:%Y-%m-%d}; incident shaded, acknowledgement dashed")
-        return Chart(_to_uri(fig), _alt(win))
+        return Chart(to_uri(fig), _alt(win))
 
 
 def _alt(win: IncidentWindow) -> str:

@@ -24,8 +24,9 @@ from reports.data import (
     last_complete_day,
     load_report_data,
 )
+from reports.forecasts import accuracy_matrix
 from reports.periods import KINDS, Period, ReportKind, last_complete_period
-from reports.sections import SECTION_TABLES
+from reports.sections import SECTION_TABLES, resource_unit
 from reports.summary import clip, sentences, summary_dict
 from reports.warehouse import Warehouse
 
@@ -79,11 +80,12 @@ def _fmt(value: float | None, unit: str = "") -> str:
     if unit == "%":
         return f"{value * 100:.2f} %" if abs(value) < 0.1 else f"{value * 100:.1f} %"
     if unit == "ms":
-        return f"{value:,.0f} ms" if abs(value) >= 100 else f"{value:,.1f} ms"
+        return f"{value:,.0f} ms" if abs(value) >= 10 else f"{value:,.1f} ms"
     if unit == "USD":
         return f"${value:,.2f}"
     if unit == "req/s":
-        return f"{value:,.1f} req/s" if abs(value) < 1000 else f"{value:,.0f} req/s"
+        digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 1 else 2
+        return f"{value:,.{digits}f} req/s"
     if unit == "USD4":
         return f"${value:,.4f}"
     if unit == "x":
@@ -94,21 +96,46 @@ def _fmt(value: float | None, unit: str = "") -> str:
         return f"{value:.2f}"
     if unit == "int":
         return f"{value:,.0f}"
+    if unit == "req/h":
+        return f"{value:,.0f} req/h"
     return f"{value:,.2f}"
 
 
+def series_unit(series: str) -> str:
+    """The `_fmt` unit of an intelligence series such as `api_gateway:latency_p95`: the hourly
+    anomaly series are requests per hour, error rate and CPU as fractions, p95 in ms."""
+    metric = str(series).rsplit(":", 1)[-1]
+    if "latency" in metric or metric.endswith("_ms"):
+        return "ms"
+    if metric in ("cpu", "error_rate") or metric.endswith(("_rate", "_ratio", "utilization")):
+        return "%"
+    if metric == "requests":
+        return "req/h"
+    return ""
+
+
 def _delta(
-    cur: float | None, prev: float | None, lower_is_better: bool | None = True, points: bool = False
+    cur: float | None,
+    prev: float | None,
+    lower_is_better: bool | None = True,
+    points: bool = False,
+    score: bool = False,
 ) -> dict[str, str]:
-    """Change text and tone (`good`, `bad`, `neutral`) for a value against its previous value."""
-    if cur is None or prev is None or (not points and not prev):
+    """Change text and tone (`good`, `bad`, `neutral`) for a value against its previous value:
+    relative (%), in percentage points for a rate (`points`), or as the difference of a 0..1
+    score (`score`). "± 0" only when the change rounds to zero as printed."""
+    absolute = points or score
+    if cur is None or prev is None or (not absolute and not prev):
         return {"text": "no previous data", "tone": "neutral"}
-    ch = cur - prev if points else (cur - prev) / prev
-    if abs(ch) < (0.0005 if points else 0.005):
+    ch = cur - prev if absolute else (cur - prev) / prev
+    if abs(ch) < (0.005 if score else 0.00005 if points else 0.0005):
         return {"text": "± 0", "tone": "neutral"}
     arrow = "▲" if ch > 0 else "▼"
-    text = f"{arrow} {abs(ch) * 100:.2f} pp" if points else f"{arrow} {abs(ch):.1%}"
-    small = abs(ch) < (0.001 if points else 0.02)
+    if score:
+        text = f"{arrow} {abs(ch):.2f}"
+    else:
+        text = f"{arrow} {abs(ch) * 100:.2f} pp" if points else f"{arrow} {abs(ch):.1%}"
+    small = abs(ch) < (0.01 if score else 0.001 if points else 0.02)
     tone = (
         "neutral"
         if small or lower_is_better is None
@@ -131,7 +158,10 @@ def environment() -> jinja2.Environment:
     )
     env.filters["fmt"] = _fmt
     env.filters["clip"] = clip
+    env.filters["series_unit"] = series_unit
+    env.filters["resource_unit"] = resource_unit
     env.globals["delta"] = _delta
+    env.globals["accuracy_matrix"] = accuracy_matrix
     return env
 
 

@@ -30,6 +30,7 @@ COHORTS, OFFSETS = 6, 5
 # Google SRE workbook multiwindow thresholds: budget gone in 2 days (1h) or 5 days (6h).
 FAST_BURN_1H, FAST_BURN_6H = 14.4, 6.0
 AT_RISK_BUDGET = 0.25
+CAPACITY_ROWS = 8
 
 
 def quality_by_domain(wh: Warehouse, p: Period) -> list[dict[str, Any]]:
@@ -158,13 +159,37 @@ def slos(wh: Warehouse, p: Period) -> list[dict[str, Any]]:
     )
 
 
-def capacity(wh: Warehouse) -> list[dict[str, Any]]:
-    """Resources and the dates their forecast crosses the limit, soonest (upper band) first."""
-    return wh.rows(
-        f'select resource, component, "limit" as lim, first_crossing, first_crossing_upper '
-        f"from {CAPACITY} order by coalesce(first_crossing_upper, first_crossing) nulls last, "
+def capacity(wh: Warehouse, limit: int = CAPACITY_ROWS) -> dict[str, Any]:
+    """The resources closest to their limits: those whose forecast (or its upper 80 % bound)
+    crosses within the horizon, soonest first, then the highest upper peak against the limit;
+    at most `limit` rows, and how many more stay below their limits (and their highest share)."""
+    have = wh.columns(CAPACITY)
+    extra = ", ".join(
+        c if c in have else f"null as {c}"
+        for c in ("current_peak", "forecast_peak", "upper_peak", "horizon_end")
+    )
+    rows = wh.rows(
+        f'select resource, component, "limit" as lim, first_crossing, first_crossing_upper, '
+        f"{extra} from {CAPACITY} order by coalesce(first_crossing_upper, first_crossing) "
+        'nulls last, coalesce(upper_peak, forecast_peak) / nullif("limit", 0) desc nulls last, '
         "resource, component"
     )
+    shown = rows[:limit]
+    rest = rows[limit:]
+    shares = [r["upper_peak"] / r["lim"] for r in rest if r["upper_peak"] is not None and r["lim"]]
+    horizon = max((r["horizon_end"] for r in rows if r["horizon_end"] is not None), default=None)
+    return {
+        "rows": shown,
+        "more": len(rest),
+        "more_max_share": max(shares) if shares else None,
+        "crossing": sum(1 for r in rows if r["first_crossing"] or r["first_crossing_upper"]),
+        "horizon_end": horizon,
+    }
+
+
+def resource_unit(resource: str) -> str:
+    """The `_fmt` unit of a capacity resource: utilisations are fractions, rates are per second."""
+    return "req/s" if "per_second" in str(resource) or str(resource).endswith("rps") else "%"
 
 
 def anomalies(wh: Warehouse, p: Period, limit: int = 10) -> dict[str, Any]:
@@ -184,10 +209,33 @@ def anomalies(wh: Warehouse, p: Period, limit: int = 10) -> dict[str, Any]:
 
 
 def insights(wh: Warehouse, limit: int = 8) -> list[dict[str, Any]]:
-    return wh.rows(
+    """The top ranked insights, their JSON evidence made readable (see `evidence_text`)."""
+    rows = wh.rows(
         f"select rank, kind, title, detail, evidence, score from {INSIGHTS} order by rank limit ?",
         [limit],
     )
+    for r in rows:
+        r["evidence"] = evidence_text(r["evidence"])
+    return rows
+
+
+def evidence_text(evidence: object) -> str:
+    """A JSON object of evidence as `key value · key value`, nulls left out and floats at three
+    significant digits (the raw JSON printed 0.7377444067347405); other text as it is."""
+    if evidence is None:
+        return ""
+    try:
+        obj = json.loads(str(evidence))
+    except ValueError:
+        return str(evidence)
+    if not isinstance(obj, dict):
+        return str(evidence)
+    parts = [
+        f"{str(k).replace('_', ' ')} {f'{v:.3g}' if isinstance(v, float) else v}"
+        for k, v in obj.items()
+        if v is not None
+    ]
+    return " · ".join(parts)
 
 
 def _parse(ts: str | None) -> datetime | None:
@@ -197,9 +245,10 @@ def _parse(ts: str | None) -> datetime | None:
 
 
 def alerts(ops_db: Path | None, p: Period) -> dict[str, Any] | None:
-    """Alerts from the ops store's notifications: per rule, how often it fired in the period,
-    how many resolved and the mean time to resolve; alerts still open at the period's end.
-    None when there is no ops store. Opened read-only: rendering never writes it."""
+    """Alerts from the ops store's notifications: per rule, how often it fired in the period
+    and how many of those resolved in it; alerts still open at the period's end. None when
+    there is no ops store, which is opened read-only: rendering never writes it. (MTTA and
+    MTTR come from the incident marts, reports.incidents.)"""
     if ops_db is None or not Path(ops_db).is_file():
         return None
     con = sqlite3.connect(f"{Path(ops_db).resolve().as_uri()}?mode=ro", uri=True)
@@ -233,18 +282,13 @@ def alerts(ops_db: Path | None, p: Period) -> dict[str, Any] | None:
         r = rules.setdefault(
             n.get("alertname", "?"),
             {"rule": n.get("alertname", "?"), "severity": n.get("severity", ""), "fired": 0,
-             "resolved": 0, "minutes": []},
+             "resolved": 0},
         )  # fmt: skip
         r["fired"] += 1
         if end is not None and end < p.end_ts:
             r["resolved"] += 1
-            r["minutes"].append((end - start).total_seconds() / 60)
-    for r in rules.values():
-        r["mttr_min"] = sum(r["minutes"]) / len(r["minutes"]) if r["minutes"] else None
-    all_minutes = [m for r in rules.values() for m in r["minutes"]]
     return {
         "rules": sorted(rules.values(), key=lambda r: -r["fired"]),
         "open": sorted(open_, key=lambda n: n["since"]),
         "fired": sum(r["fired"] for r in rules.values()),
-        "mttr_min": sum(all_minutes) / len(all_minutes) if all_minutes else None,
     }

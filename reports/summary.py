@@ -107,8 +107,8 @@ def section_movers(data: ReportData) -> list[tuple[float, str]]:
         q = max(moved, key=lambda q: abs(q["quality_score"] - q["prev_quality_score"]))
         ch = q["quality_score"] - q["prev_quality_score"]
         text = (
-            f"Quality in the {clip(q['domain'])} domain {'rose' if ch > 0 else 'fell'} "
-            f"{abs(ch) * 100:.1f} points to a score of {q['quality_score']:.2f}."
+            f"The quality score of the {clip(q['domain'])} domain {'rose' if ch > 0 else 'fell'} "
+            f"from {q['prev_quality_score']:.2f} to {q['quality_score']:.2f} (on a 0–1 scale)."
         )
         out.append((abs(ch) * 5, text))
     total, prev = data.cost.get("total"), data.cost.get("prev_total")
@@ -130,10 +130,41 @@ def section_movers(data: ReportData) -> list[tuple[float, str]]:
         names = ", ".join(f"{clip(s['component'], 40)} ({s['status']})" for s in risky[:3])
         text = f"{len(risky)} SLO{'s' if len(risky) > 1 else ''} need attention: {names}."
         out.append((0.05 * len(risky), text))
+    incidents = incident_mover(data)
+    if incidents:
+        out.append(incidents)
     if data.alerts and data.alerts["open"]:
         n = len(data.alerts["open"])
         out.append((0.5, f"{n} alert{'s are' if n > 1 else ' is'} still open at the period's end."))
     return out
+
+
+def _duration(minutes: float) -> str:
+    return f"{minutes:,.0f} min" if minutes < 120 else f"{minutes / 60:,.1f} h"
+
+
+def incident_mover(data: ReportData) -> tuple[float, str] | None:
+    """A sentence on the incidents opened in the period (how many, the median time to resolve
+    and its change, how many are still open), weighted above most KPI moves: an incident is what
+    a reader looks for first. None when no incident opened and the median MTTR did not move."""
+    if not data.incidents:
+        return None
+    cur, prev = data.incidents["current"], data.incidents["previous"]
+    n, before = cur.get("incidents") or 0, prev.get("incidents") or 0
+    mttr, prev_mttr = cur.get("mttr_median_min"), prev.get("mttr_median_min")
+    moved = mttr is not None and prev_mttr and abs(mttr / prev_mttr - 1) >= 0.05
+    if not n and not moved:
+        return None
+    span = "day" if data.period.days == 1 else "week"
+    text = f"{n} incident{'s were' if n != 1 else ' was'} opened ({before} the {span} before)"
+    if mttr is not None:
+        text += f"; the median time to resolve was {_duration(mttr)}"
+        if moved:
+            ch = mttr / prev_mttr - 1
+            text += f", {'up' if ch > 0 else 'down'} {abs(ch):.0%} from {_duration(prev_mttr)}"
+    still = len(data.incidents["open"])
+    text += f"; {still} still open at the period's end." if still else "."
+    return (0.6 + 0.1 * n + (abs(mttr / prev_mttr - 1) if moved else 0.0), text)
 
 
 def summary_dict(data: ReportData, lines: list[str]) -> dict[str, Any]:

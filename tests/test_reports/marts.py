@@ -116,16 +116,24 @@ def add_tables(con: duckdb.DuckDBPyConnection, last_day: date, hostile: bool = F
     con.execute(
         """
         create table capacity_plan (resource varchar, component varchar, "limit" double,
-            first_crossing date, first_crossing_upper date)
+            first_crossing date, first_crossing_upper date, current_peak double,
+            forecast_peak double, upper_peak double, horizon_end date, model varchar)
         """
     )
+    end = last_day + timedelta(days=30)
     con.executemany(
-        "insert into capacity_plan values (?, ?, ?, ?, ?)",
+        "insert into capacity_plan values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            ("cpu_utilization", "dspy_optimizer", 0.85, last_day + timedelta(days=19),
-             last_day + timedelta(days=11)),
-            ("disk_utilization", "api_gateway", 0.9, None, last_day + timedelta(days=27)),
-            ("memory_utilization", "marl_coordinator", 0.9, None, None),
+            ("cpu", "dspy_optimizer", 0.85, last_day + timedelta(days=19),
+             last_day + timedelta(days=11), 0.71, 0.88, 0.93, end, "prophet"),
+            ("disk", "api_gateway", 0.9, None, last_day + timedelta(days=27), 0.61, 0.82, 0.91,
+             end, "prophet"),
+            ("memory", "marl_coordinator", 0.9, None, None, 0.5, 0.55, 0.6, end, "prophet"),
+            ("requests_per_second", "api_gateway", 50.0, None, None, 38.2, 42.4, 45.3, end,
+             "prophet"),
+        ] + [
+            ("memory", f"component_{i}", 0.85, None, None, 0.4, 0.45, 0.5, end, "prophet")
+            for i in range(6)
         ],
     )  # fmt: skip
     con.execute(
@@ -137,7 +145,8 @@ def add_tables(con: duckdb.DuckDBPyConnection, last_day: date, hostile: bool = F
         "insert into insights values (?, ?, ?, ?, ?, ?, ?)",
         [
             (1, "capacity", title, "CPU crosses 85 % in about 19 days at the current growth.",
-             "capacity_plan: cpu_utilization first_crossing", "select * from capacity_plan", 0.9),
+             '{"resource": "cpu", "current_peak": 0.7123456789, "first_crossing": null}',
+             "select * from capacity_plan", 0.9),
             (2, "quality", "Investigate the reading domain",
              "Quality score fell 22 points on the last day.", "rpt_quality_daily",
              "select * from rpt_quality_daily where domain = 'reading'", 0.7),
