@@ -244,6 +244,11 @@ def regressions(con: Any, tables: set[str]) -> list[Finding]:
     return findings
 
 
+def _amount(resource: str, value: float) -> str:
+    """A capacity figure as a reader wants it: utilisations as percentages, rates in req/s."""
+    return f"{value:.3g} req/s" if resource == "requests_per_second" else f"{value:.0%}"
+
+
 def capacity_warnings(con: Any, horizon_days: int = 30) -> list[Finding]:
     """A finding per `capacity_plan` row whose forecast (or its upper bound) reaches the limit."""
     findings = []
@@ -258,11 +263,12 @@ def capacity_warnings(con: Any, horizon_days: int = 30) -> list[Finding]:
                 title=(
                     f"{row['component']} {row['resource']} "
                     f"{'forecast' if sure else 'may'} reach{'es' if sure else ''} its limit "
-                    f"{row['limit']:g} on {when}"
+                    f"{_amount(row['resource'], row['limit'])} on {when}"
                 ),
                 detail=(
-                    f"Busiest-hour peak {row['current_peak']:.3g} now; forecast peak "
-                    f"{row['forecast_peak']:.3g} (80% upper bound {row['upper_peak']:.3g}) by "
+                    f"Busiest-hour peak {_amount(row['resource'], row['current_peak'])} now; "
+                    f"forecast peak {_amount(row['resource'], row['forecast_peak'])} (80% upper "
+                    f"bound {_amount(row['resource'], row['upper_peak'])}) by "
                     f"{row['horizon_end']} ({row['model']})."
                 ),
                 score=(1.5 if sure else 0.75) * (1.0 + 2.0 * urgency),
