@@ -25,9 +25,11 @@ system-deps:
 demo: $(STAMP)
 	$(SYNMON) demo
 
+# Two workers (this machine has two cores); --dist loadscope keeps each module's expensive
+# fixtures (dbt-built warehouses) on one worker. Measured: 8 min 56 s serial, 6 min 12 s with -n 2.
 test: $(STAMP)
 	bash scripts/system-deps.sh --test
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadscope
 
 ui: $(STAMP)
 	$(SYNMON) ui

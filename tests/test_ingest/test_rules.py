@@ -17,7 +17,8 @@ GOOD = {
     "status": 200,
     "latency_ms": 12.5,
 }
-FUTURE = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+# Whole days, so every pytest-xdist worker collects the same test ids.
+FUTURE = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT00:00:00Z")
 
 
 def with_(**changes: object) -> str:
