@@ -1,7 +1,5 @@
 """The `anomalies` asset: a thin adapter over `synmon.anomaly.hourly` (the causal detector over the
 hourly series per component, and its precision and recall against the simulator's labels).
-
-The helpers are re-exported here for callers that import them from the asset module.
 """
 
 from typing import Any
@@ -10,34 +8,12 @@ import dagster as dg
 
 from assets.resources import SynmonData
 from synmon.anomaly.hourly import (
-    ANOMALY_COLUMNS,
-    DETECTION_SLACK,
-    HOURLY_PARAMS,
-    INCIDENT_SERIES,
     detect_anomalies,
-    incident_scores,
     incident_summary,
     load_hourly_series,
     load_incidents,
-    summarize_scores,
     write_anomalies,
 )
-
-__all__ = [
-    "ANOMALY_ASSETS",
-    "ANOMALY_COLUMNS",
-    "DETECTION_SLACK",
-    "HOURLY_PARAMS",
-    "INCIDENT_SERIES",
-    "anomalies",
-    "detect_anomalies",
-    "incident_scores",
-    "incident_summary",
-    "load_hourly_series",
-    "load_incidents",
-    "summarize_scores",
-    "write_anomalies",
-]
 
 
 @dg.asset(

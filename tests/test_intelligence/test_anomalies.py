@@ -9,14 +9,14 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.anomalies import (
-    anomalies,
+from assets.anomalies import anomalies
+from assets.resources import SynmonData
+from synmon.anomaly.hourly import (
     detect_anomalies,
     incident_scores,
     load_hourly_series,
     summarize_scores,
 )
-from assets.resources import SynmonData
 from synmon.settings import Paths
 from tests.test_intelligence.warehouses import END, hourly_marts, write_labels
 
