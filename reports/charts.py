@@ -19,7 +19,8 @@ import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 from matplotlib.figure import Figure
 
-from reports.data import Forecast, Trend
+from reports.forecasts import Forecast
+from reports.performance import Trend
 from reports.periods import Period
 
 OKABE_ITO = {

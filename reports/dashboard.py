@@ -9,7 +9,8 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from reports.data import HOURLY, PLATFORM, load_report_data
+from reports.data import load_report_data
+from reports.performance import HOURLY, PLATFORM
 from reports.periods import Window
 from reports.render import atomic_write, render_html
 from reports.summary import sentences, summary_dict

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from reports.forecasts import ACCURACY, FORECAST, MAIN_SERIES, Forecast, backtest_accuracy, forecast
+from reports.forecasts import ACCURACY, FORECAST, Forecast, backtest_accuracy, forecast
 from reports.incidents import INCIDENT_TABLES, INCIDENTS, incident_figures
 from reports.performance import (
     COMPONENT,
@@ -25,7 +25,6 @@ from reports.performance import (
     build_kpis,
     component_table,
     hourly_trend,
-    last_complete_day,
     period_metrics,
     slowest_endpoints,
 )
@@ -33,23 +32,6 @@ from reports.periods import Period
 from reports.warehouse import Warehouse
 
 TABLES = (PLATFORM, COMPONENT, HOURLY, RESOURCES, FORECAST, ACCURACY, *INCIDENT_TABLES)
-
-__all__ = [  # names other modules import from here
-    "ACCURACY",
-    "COMPONENT",
-    "FORECAST",
-    "HOURLY",
-    "MAIN_SERIES",
-    "PLATFORM",
-    "RESOURCES",
-    "TABLES",
-    "Forecast",
-    "Kpi",
-    "ReportData",
-    "Trend",
-    "last_complete_day",
-    "load_report_data",
-]
 
 
 @dataclass

@@ -16,15 +16,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from reports.data import (
-    HOURLY,
-    PLATFORM,
-    TABLES,
-    ReportData,
-    last_complete_day,
-    load_report_data,
-)
+from reports.data import TABLES, ReportData, load_report_data
 from reports.forecasts import accuracy_matrix
+from reports.performance import HOURLY, PLATFORM, last_complete_day
 from reports.periods import KINDS, Period, ReportKind, last_complete_period
 from reports.sections import SECTION_TABLES, resource_unit
 from reports.summary import clip, sentences, summary_dict

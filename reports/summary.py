@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.data import TABLES, Kpi, ReportData
+from reports.data import TABLES, ReportData
+from reports.performance import Kpi
 from reports.sections import SECTION_TABLES
 
 
