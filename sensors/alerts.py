@@ -6,16 +6,15 @@ files), evaluates config/alerts.yaml at every evaluation step of the data's own 
 watermark, stores state and notifications in data/ops.sqlite in one transaction and delivers the
 outbox. It launches no run and imports nothing heavy at module level (DuckDB only inside the tick).
 
-Under the daemon a tick also watches the landing zone until shortly before the daemon's next loop
-and evaluates again as soon as a file lands (`watch_deadline`): the daemon starts ticks every 5 s
-at best, so without the watch a file waits up to 5 s plus the tick's own overhead before anything
-reads it.
+Under the daemon a tick watches the landing zone for most of a minute (sensors/alert_watch.py):
+it evaluates again as soon as a file lands, every few seconds anyway (retries, repeats), pages
+due escalations, and ends just before a daemon loop. Few long ticks instead of one per 5 s loop
+cut the daemon's per-tick bookkeeping, the larger part of the CPU the sensors cost when idle.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -27,12 +26,14 @@ import dagster as dg
 
 from assets.resources import sensor_paths
 from sensors.alert_config import AlertsConfig, load_alerts_config
+from sensors.alert_watch import POLL_S, WatchClock, WatchResult, watch_deadline
 from sensors.channels import Channel, DeliverySummary, RetryPolicy, deliver_due
 from sensors.config_cache import load_cached
+from sensors.escalation import run_escalation_tick
 from sensors.incidents import record_alerts
 from sensors.landing_sql import Chunk, landing_signature, load_rows, plan_chunks
 from sensors.oncall import OncallConfig, load_oncall_config
-from sensors.ops_store import BUFFER_COLUMNS, OpsStore, delivery_lock
+from sensors.ops_store import BUFFER_COLUMNS, OpsStore, delivery_lock, evaluation_lock
 from sensors.receivers_config import build_delivery, load_channels_config
 from sensors.routing import Routing
 from sensors.rule_sql import evaluate_rule
@@ -40,16 +41,6 @@ from sensors.rules import Instance
 from synmon.settings import Paths, config_dir
 
 STREAM = "requests"
-# Dagster's sensor daemon starts a loop every 5 s (`MIN_INTERVAL_LOOP_TIME`, a module constant) and
-# skips a sensor whose previous tick is still running. A watching tick ends WATCH_MARGIN_S before
-# the next loop, so the daemon can record it in time; WATCH_MAX_S caps it, POLL_S is its poll.
-# A collector appending all the time changes the folder at every poll: evaluations stay
-# EVAL_GAP_S apart (each costs DuckDB and SQLite set-up).
-LOOP_S = 5.0
-WATCH_MARGIN_S = 2.0
-WATCH_MAX_S = 3.0
-POLL_S = 0.2
-EVAL_GAP_S = 1.0
 
 
 def needed_columns(config: AlertsConfig) -> list[str]:
@@ -134,7 +125,11 @@ def run_alert_tick(
     step = config.evaluation.interval
     if oncall is None and (config_dir() / "oncall.yaml").exists():
         oncall = load_cached(config_dir() / "oncall.yaml", load_oncall_config)
-    with OpsStore(paths.ops_db) as store, tempfile.TemporaryDirectory() as tmp:
+    with (
+        evaluation_lock(paths.ops_db),
+        OpsStore(paths.ops_db) as store,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         consumed = {**cursor}
         for rel, done in store.source_offsets().items():
             consumed[rel] = max(done, consumed.get(rel, 0))
@@ -215,62 +210,72 @@ def parse_cursor(raw: str | None) -> dict[str, int]:
     return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def watch_deadline(previous_tick: float | None, now: float) -> float:
-    """Until when a tick started at about `now` may keep watching for new landing files: shortly
-    before the daemon's next loop, estimated from the previous tick's start (the daemon starts
-    ticks on its 5 s loop and passes that start as `last_tick_completion_time`). `now` (no
-    watch) without a previous tick: a test, the demo or a sensor just started."""
-    if previous_tick is None or now < previous_tick:
-        return now
-    loops = math.floor((now - previous_tick + 0.5) / LOOP_S)  # this tick may start a bit early
-    next_loop = previous_tick + LOOP_S * (max(loops, 1) + 1)
-    return max(now, min(now + WATCH_MAX_S, next_loop - WATCH_MARGIN_S))
+def _escalate(watch: WatchResult, paths: Paths) -> None:
+    """One escalation pass (page what is due, deliver), if config/oncall.yaml exists. An error
+    is kept for the end of the tick, after the alert work."""
+    if not (config_dir() / "oncall.yaml").exists():
+        return
+    watch.escalations += 1
+    try:
+        watch.paged += run_escalation_tick(paths).paged
+    except Exception as exc:
+        watch.escalation_error = watch.escalation_error or f"{type(exc).__name__}: {exc}"
 
 
-def watch_and_tick(paths: Paths, cursor: dict[str, int], deadline: float) -> list[TickResult]:
-    """One evaluation now, then one more each time the requests landing folder changed (at most
-    one per EVAL_GAP_S), until `deadline` (time.time()); one result per evaluation, the last one
-    holding the cursor."""
+def watch_and_tick(
+    paths: Paths, cursor: dict[str, int], deadline: float, *, escalate: bool = True
+) -> WatchResult:
+    """One evaluation now and (with `escalate`) an escalation pass; then, until `deadline`
+    (time.time()), an evaluation each time the requests landing folder changed (at most one per
+    EVAL_GAP_S) and every IDLE_EVAL_S anyway, and an escalation pass every ESCALATE_S and right
+    after an evaluation that opened an incident."""
     landing = paths.landing / STREAM
-    seen, evaluated = landing_signature(landing), time.time()
-    results = [run_alert_tick(paths, cursor)]
+    seen = landing_signature(landing)
+    watch = WatchResult([run_alert_tick(paths, cursor)])
+    clock = WatchClock(evaluated=time.time(), escalated=time.time())
+    if escalate:
+        _escalate(watch, paths)
     while time.time() + POLL_S < deadline:
         time.sleep(POLL_S)
-        if time.time() - evaluated < EVAL_GAP_S:
-            continue
         current = landing_signature(landing)
-        if current != seen:
-            seen, evaluated = current, time.time()
-            results.append(run_alert_tick(paths, results[-1].cursor))
-    return results
+        if clock.evaluate_now(time.time(), current != seen):
+            seen, clock.evaluated = current, time.time()
+            watch.ticks.append(run_alert_tick(paths, watch.ticks[-1].cursor))
+            if watch.ticks[-1].incidents_opened:
+                clock.escalated = float("-inf")  # page a new incident's first level now
+        if escalate and clock.escalate_now(time.time()):
+            clock.escalated = time.time()
+            _escalate(watch, paths)
+    return watch
 
 
 @dg.sensor(
     name="alert_sensor",
-    # The daemon's 5 s loop sets the pace. A 5 s minimum here made the daemon skip each loop in
-    # which this tick had started a little later than in the loop before (10 s between ticks).
+    # The daemon's 5 s loop and the watch set the pace: a tick watches for up to ~45 s and ends
+    # just before a loop, and the next loop starts the next tick.
     minimum_interval_seconds=1,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Evaluates config/alerts.yaml on new landing requests and sends notifications "
-    "inside the tick (state and outbox in data/ops.sqlite), watching the landing folder until "
-    "shortly before the next tick. Launches no run.",
+    "inside the tick (state and outbox in data/ops.sqlite), watching the landing folder for up "
+    "to ~45 s per tick; pages escalations of config/oncall.yaml every 30 s. Launches no run.",
 )
 def alert_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     started = time.time()
     deadline = watch_deadline(context.last_tick_completion_time, started)
-    results = watch_and_tick(sensor_paths(context), parse_cursor(context.cursor), deadline)
-    worked = [r.summary for r in results if r.chunks] or [results[-1].summary]
-    summary = " | ".join(worked)
+    watch = watch_and_tick(sensor_paths(context), parse_cursor(context.cursor), deadline)
+    summary = watch.summary
     if deadline > started:
-        summary += f" ({len(results)} evaluation(s), watched {time.time() - started:.1f} s)"
+        summary += f" ({len(watch.ticks)} evaluation(s), watched {time.time() - started:.1f} s)"
     # Idle ticks log nothing: the first `context.log` call of a tick builds a DagsterInstance
     # (~0.12 CPU-s). The summary is the tick's skip reason in the UI either way.
-    if any(
-        r.chunks or r.delivery.delivered + r.delivery.retrying + r.delivery.dead for r in results
-    ):
+    if watch.worked:
         context.log.info(summary)
+    if watch.escalation_error:
+        # Alert state, notifications and offsets are committed; the tick fails visibly so a
+        # broken pager does not go unnoticed (the ops store offsets make the lost cursor moot).
+        raise RuntimeError(f"escalation failed: {watch.escalation_error}; alerts: {summary}")
     return dg.SensorResult(
-        cursor=json.dumps(results[-1].cursor, sort_keys=True),
+        cursor=json.dumps(watch.ticks[-1].cursor, sort_keys=True),
         skip_reason=dg.SkipReason(summary),
     )
 

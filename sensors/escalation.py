@@ -1,10 +1,12 @@
-"""The escalation sensor and the run-failure sensor (`INCIDENT_SENSORS`).
+"""Escalation passes and the run-failure sensor (`INCIDENT_SENSORS`).
 
-`escalation_sensor` pages, inside its tick, every open incident whose current level timed out
-unacknowledged (and new incidents' first level), through the alert outbox and receivers of
-config/channels.yaml. `run_failure_sensor` reports every failed Dagster run to the
-`run_failures` receivers of config/oncall.yaml. Neither launches a run; the work is in
-sensors/incidents.py, and delivery is serialised with the alert sensor's (`delivery_lock`).
+`run_escalation_tick` pages every open incident whose current level timed out unacknowledged
+(and new incidents' first level), through the alert outbox and receivers of config/channels.yaml.
+`alert_sensor` runs it inside its watch every 30 s (sensors/alert_watch.py): a sensor of its own
+cost a daemon tick every 30 s for a few milliseconds of work. `run_failure_sensor` reports every
+failed Dagster run to the `run_failures` receivers of config/oncall.yaml. Nothing here launches a
+run; the work is in sensors/incidents.py, and delivery is serialised with the alert sensor's
+(`delivery_lock`).
 """
 
 import time
@@ -87,25 +89,12 @@ def notify_run_failure(
         return _deliver(store, paths, delivery, now)
 
 
-# Escalation timeouts are minutes: a 30 s tick is precise enough and costs a sixth of a 5 s one.
-# Neither sensor declares a resource (see assets/resources.py `sensor_paths`).
-@dg.sensor(
-    name="escalation_sensor",
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Pages the next level of config/oncall.yaml's escalation policy for incidents "
-    "left unacknowledged past their timeout (through the alert outbox). Launches no run.",
-)
-def escalation_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
-    result = run_escalation_tick(sensor_paths(context))
-    if result.paged:  # an idle tick logs nothing: a log call costs an instance per tick
-        context.log.info(result.summary)
-    return dg.SkipReason(result.summary)
-
-
+# A run status sensor builds a DagsterInstance and reads the event log at every tick; a failed
+# run is reported within two minutes, which is soon enough for batch jobs. Its cursor (event
+# storage id) loses nothing between ticks. It declares no resource (see `sensor_paths`).
 @dg.run_failure_sensor(
     name="run_failure_sensor",
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=120,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Notifies the run_failures receivers of config/oncall.yaml when a run fails.",
 )
@@ -118,4 +107,4 @@ def run_failure_sensor(context: dg.RunFailureSensorContext) -> None:
     context.log.info(f"run {run.run_id} failed: delivered {summary.delivered}")
 
 
-INCIDENT_SENSORS = [escalation_sensor, run_failure_sensor]
+INCIDENT_SENSORS = [run_failure_sensor]

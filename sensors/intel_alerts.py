@@ -173,7 +173,9 @@ def _latest_ids(instance: dg.DagsterInstance) -> dict[str, int]:
 
 @dg.sensor(
     name="intelligence_alert_sensor",
-    minimum_interval_seconds=60,  # the tables change at most a few times a day
+    # The tables change at most a few times a day and forecast days ahead: five minutes of delay
+    # costs nothing, and each tick costs a daemon tick plus a DagsterInstance (`context.instance`).
+    minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Evaluates the `intelligence:` rules of config/alerts.yaml when capacity_plan or "
     "anomalies is materialized; notifies like alert_sensor. Launches no run.",

@@ -1,7 +1,7 @@
 """The landing sensor: new or grown landing files start one `ingest_job` run per tick.
 
 The tick only lists directories (`os.scandir`) and compares sizes and mtimes with its cursor
-(JSON: landing path -> [size, mtime_ns]); it imports nothing heavy and ticks every 30 s. Every
+(JSON: landing path -> [size, mtime_ns]); it imports nothing heavy and ticks every 120 s. Every
 changed file of the tick goes into ONE RunRequest whose run_key is derived from the changed paths
 and sizes, so a re-evaluated tick never starts the same run twice.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.resources import SynmonData
+from assets.resources import sensor_paths
 
 WATCHED_STREAMS: tuple[str, ...] = ("requests", "events", "logs", "access", "metrics", "traces")
 _IN_FLIGHT = [
@@ -58,15 +58,17 @@ def changed_files(previous: dict[str, list[int]], current: dict[str, list[int]])
     job_name="ingest_job",
     # Ingest feeds batch work (dbt, reports), not alerts (alert_sensor reads landing files
     # itself), and every run costs seconds of CPU before it reads a byte: a burst of dumps is
-    # better taken in few runs than raced at the daemon's 5 s pace on a 2-core machine.
-    minimum_interval_seconds=30,
+    # better taken in few runs than raced at the daemon's 5 s pace on a 2-core machine. Every
+    # tick also costs the daemon ~0.12-0.16 CPU-s even when nothing landed: 2 minutes keeps the
+    # idle cost of all our sensors near 1% of a core (docs/alerting.md, "Cadence").
+    minimum_interval_seconds=120,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts one ingest run for every batch of new or grown landing files.",
 )
-def landing_sensor(
-    context: dg.SensorEvaluationContext, data: SynmonData
-) -> dg.SensorResult | dg.SkipReason:
-    landing = data.paths.landing
+def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    # No resource: Dagster builds a DagsterInstance for every evaluation of a sensor with one
+    # (`sensor_paths`); the instance is only needed when files changed.
+    landing = sensor_paths(context).landing
     previous: dict[str, list[int]] = json.loads(context.cursor) if context.cursor else {}
     current = scan_landing(landing)
     changed = changed_files(previous, current)

@@ -1,5 +1,5 @@
-"""The Dagster side: launchpad jobs with config, the marts asset, the escalation and run-failure
-sensors, each on a temporary data directory."""
+"""The Dagster side: launchpad jobs with config, the marts asset, escalation inside the alert
+sensor's tick and the run-failure sensor, each on a temporary data directory."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import duckdb
 
 from assets.incidents import INCIDENT_ASSETS, INCIDENT_JOBS, IncidentChange
 from assets.resources import SynmonData
-from sensors.escalation import INCIDENT_SENSORS, escalation_sensor, run_failure_sensor
+from sensors.alerts import alert_sensor
+from sensors.escalation import INCIDENT_SENSORS, run_failure_sensor
 from sensors.incident_store import get_incident, timeline
 from sensors.incidents import record_alerts
 from sensors.oncall import load_oncall_config
@@ -41,12 +42,12 @@ def _lines(paths: Paths) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
 
 
-def test_escalation_sensor_pages_then_jobs_ack_and_resolve_then_marts(data_paths: Paths):
+def test_alert_sensor_pages_then_jobs_ack_and_resolve_then_marts(data_paths: Paths):
     inc_id = _open_incident(data_paths)
     data = SynmonData(data_dir=str(data_paths.data))
     with dg.build_sensor_context(resources={"data": data}) as context:
-        skip = escalation_sensor(context)
-    assert "#1 level 1" in skip.skip_message
+        skip = alert_sensor(context).skip_reason  # escalation runs inside the alert tick
+    assert "paged #1 level 1" in skip.skip_message
     (page,) = _lines(data_paths)
     assert page["labels"]["incident"] == "1" and page["labels"]["oncall"]
 
@@ -103,4 +104,6 @@ def test_run_failure_sensor_notifies_the_ops_receiver(data_paths: Paths):
     assert note["alertname"] == "DagsterRunFailed"
     assert note["labels"]["job"] == "doomed"
     assert note["labels"]["run_id"] == result.run_id
-    assert [s.name for s in INCIDENT_SENSORS] == ["escalation_sensor", "run_failure_sensor"]
+    # escalation_sensor is gone: alert_sensor escalates inside its watch (docs/incidents.md)
+    assert [s.name for s in INCIDENT_SENSORS] == ["run_failure_sensor"]
+    assert run_failure_sensor.minimum_interval_seconds == 120
