@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 CHUNK = 8 << 20
 BINARY_PROBE = 8192
@@ -51,7 +51,7 @@ class NewContent:
     bom: bool = False  # the content starts with a UTF-8 byte order mark (left out of the copy)
 
 
-def _line_count(block: bytes) -> int:
+def _line_count(block: bytes | memoryview) -> int:
     """Newlines in a block: numpy, because bytes.count costs more per byte than hashing."""
     import numpy as np
 
@@ -166,6 +166,55 @@ def read_new(
     raise AssertionError("unreachable: a sanitizing scan always returns")
 
 
+class _Sink:
+    """Hash, count, check and (when copying) write the complete lines of one scan."""
+
+    def __init__(self, out: BinaryIO | None, end: int, hasher: Any) -> None:
+        self.out, self.end, self.hasher, self.n_lines = out, end, hasher, 0
+
+    def block(self, block: bytes, strip_bom: bool = False) -> bool:
+        """One block of whole lines; False when it is dirty and there is no copy to clean into."""
+        self.hasher.update(block)
+        self.end += len(block)
+        out_block = block[len(BOM) :] if strip_bom else block
+        if _clean(block):
+            self.n_lines += _line_count(block)
+            if self.out is not None:
+                self.out.write(out_block)
+            return True
+        if self.out is None:
+            return False
+        self.n_lines += block.count(b"\n")
+        self.out.write(_normalized(out_block))
+        return True
+
+    def span(self, chunk: bytes, lo: int, hi: int) -> bool:
+        """`chunk[lo:hi]` (whole lines), checked in place: a slice of 8 MiB costs a copy."""
+        if not _clean_span(chunk, lo, hi):
+            return self.block(chunk[lo:hi])
+        view = memoryview(chunk)[lo:hi]
+        self.hasher.update(view)
+        self.end += hi - lo
+        self.n_lines += _line_count(view)
+        if self.out is not None:
+            self.out.write(view)
+        return True
+
+
+def _clean_span(chunk: bytes, lo: int, hi: int) -> bool:
+    """`_clean(chunk[lo:hi])` without copying the span (find takes bounds; isascii does not,
+    so a chunk that is ASCII as a whole settles it)."""
+    if any(chunk.find(b, lo, hi) >= 0 for b in (b"\r", *_BAD_BYTES)):
+        return False
+    if chunk.isascii():
+        return True
+    try:
+        str(memoryview(chunk)[lo:hi], "utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _scan(
     path: Path,
     tmp_dir: Path,
@@ -178,19 +227,19 @@ def _scan(
     """One pass; returns None when it met a dirty block without a copy to sanitize into.
 
     `final`: the bytes after the last newline are a last line (a finished gzip stream, or
-    `keep_tail`), not a line still being written."""
+    `keep_tail`), not a line still being written. Each chunk is taken as the line that straddles
+    it and the previous one (a small block) and the whole lines after it, checked in place."""
     compressed = is_gzip(path)
     copy = sanitize or compressed or offset > 0
     tmp_dir.mkdir(parents=True, exist_ok=True)
     out_path = tmp_dir / f"{path.name}.{offset}.lines"
     hasher = hashlib.sha256()
     pos = 0
-    end = offset
-    n_lines = 0
     pending = b""
     checked = offset == 0
     bom = False
     out = out_path.open("wb") if copy else None
+    sink = _Sink(out, offset, hasher)
     try:
         for chunk in _chunks(path):
             if pos == 0 and offset == 0:
@@ -209,33 +258,26 @@ def _scan(
                 if hasher.hexdigest() != prefix_sha256:
                     raise _Restart("content changed before the consumed offset")
                 checked = True
-            data = pending + chunk
-            cut = data.rfind(b"\n") + 1
-            block, pending = data[:cut], data[cut:]
             pos += len(chunk)
-            if not block:
+            head = chunk.find(b"\n") + 1
+            if not head:
+                pending += chunk
                 continue
-            hasher.update(block)
-            end += len(block)
-            first_block = bom and end == len(block)
-            block_out = block[len(BOM) :] if first_block else block
-            if _clean(block):
-                n_lines += _line_count(block)
-                if out is not None:
-                    out.write(block_out)
-            elif out is None:
+            first_block = bom and sink.end == 0
+            if not sink.block(pending + chunk[:head], strip_bom=first_block):
                 return None
-            else:
-                n_lines += block.count(b"\n")
-                out.write(_normalized(block_out))
+            cut = chunk.rfind(b"\n") + 1
+            if cut > head and not sink.span(chunk, head, cut):
+                return None
+            pending = chunk[cut:]
         if not checked:
             raise _Restart("file shrank below the consumed offset")
         tail = len(pending) if final and pending else 0
         if tail:
             hasher.update(pending)
-            end += len(pending)
-            n_lines += 1
-            if bom and end == len(pending):
+            sink.end += len(pending)
+            sink.n_lines += 1
+            if bom and sink.end == len(pending):
                 pending = pending[len(BOM) :]
             block = pending + b"\n"
             if out is not None:
@@ -247,9 +289,9 @@ def _scan(
     return NewContent(
         read_path=out_path if copy else path,
         first_line=lines_before + 1,
-        n_lines=n_lines,
+        n_lines=sink.n_lines,
         start=offset,
-        end=end,
+        end=sink.end,
         sha256=hasher.hexdigest(),
         restarted=False,
         note="",

@@ -1,9 +1,11 @@
 """Loading one JSON-lines byte range into the lake: the read_json fast path and the careful one.
 
 Content that looks like plain JSON objects is read once by `read_json` (`jsonlines.fast_sql`) into
-a temp table, in parallel and in file order, so `rowid` is the line number and nothing serialises
-the scan. Rows flagged `_ok` go straight to the partitioned COPY; the lines of the others (usually
-none) are read again by the careful reader, which loads or quarantines them with their reasons.
+a table, in parallel and in file order, so `rowid` is the line number and nothing serialises the
+scan (`WITH ORDINALITY` would: it plans a one-thread streaming window). Rows flagged `_ok` go
+straight to the lake, one COPY per date when the dates are clustered (`lk.write_days`), else one
+partitioned COPY; the lines of the others (usually none) are read again by the careful reader,
+which loads or quarantines them with their reasons.
 
 For a file read from its first byte, `FastRead` starts that query in a thread before the Python
 pre-scan (`content.read_new`: hash, line count, UTF-8 check), so the two overlap; the result is
@@ -26,8 +28,10 @@ from synmon.ingest.jsonlines import _lit, fast_sql, parse_sql
 from synmon.ingest.report import FileResult, StreamReport
 from synmon.ingest.schemas import JSON_STREAMS, JsonStream
 
-FAST = "fast"  # the temp table FastRead fills
+FAST = "fast"  # the table FastRead fills
 _SNIFF = 65536
+_RUN = 16384  # rows per unit when judging whether a file's dates are clustered
+_MAX_DAYS = 366  # more dates than this: one partitioned COPY, not hundreds of COPYs
 
 
 class FastRead:
@@ -39,7 +43,8 @@ class FastRead:
     def __init__(self, con: duckdb.DuckDBPyConnection, spec: JsonStream, path: Path) -> None:
         self.con, self.path, self.error = con, path, None
         self.now = datetime.now(UTC).replace(tzinfo=None)
-        self._sql = f"CREATE OR REPLACE TEMP TABLE {FAST} AS {fast_sql(spec, path, self.now)}"
+        # Not TEMP: `lk.write_days` reads it from several cursors (TEMP is private to one).
+        self._sql = f"CREATE OR REPLACE TABLE {FAST} AS {fast_sql(spec, path, self.now)}"
         self._thread = threading.Thread(target=self._run, name="synmon-fast-read", daemon=True)
         self._thread.start()
 
@@ -156,9 +161,7 @@ def _load_fast(
     bad = 0
     if not_ok:
         only = f"SELECT rowid + {first} FROM {FAST} WHERE NOT _ok"
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE parsed AS {parse_sql(spec, content, rel, now, only)}"
-        )
+        con.execute(f"CREATE OR REPLACE TABLE parsed AS {parse_sql(spec, content, rel, now, only)}")
         got, bad = con.execute(
             "SELECT count(*), count(*) FILTER (_reason IS NOT NULL) FROM parsed"
         ).fetchone() or (0, 0)
@@ -166,13 +169,45 @@ def _load_fast(
             con.execute("DROP TABLE parsed")
             return None
         relation += f" UNION ALL SELECT {listing}, _source, _line FROM parsed WHERE _reason IS NULL"
-    written = lk.write_partitions(con, f"({relation})", lake, spec.dataset, name)
-    if bad:
-        lk.write_quarantine(con, _quarantine_sql(spec.stream), lake, spec.stream, name)
-    if not_ok:
-        con.execute("DROP TABLE parsed")
+    try:
+        days = _clustered_days(con, not_ok)
+        if days is None:
+            written = lk.write_partitions(con, f"({relation})", lake, spec.dataset, name)
+        else:
+            written = lk.write_days(con, f"({relation})", days, lake, spec.dataset, name)
+        if bad:
+            lk.write_quarantine(con, _quarantine_sql(spec.stream), lake, spec.stream, name)
+    finally:
+        if not_ok:
+            con.execute("DROP TABLE IF EXISTS parsed")
     out.partitions.update(written)
     return rows - bad, bad
+
+
+def _clustered_days(con: duckdb.DuckDBPyConnection, not_ok: int) -> list[str] | None:
+    """The dates of the `fast` rows to load (and of `parsed`'s, when `not_ok`) when they are
+    clustered enough for one COPY per date (`lk.write_days`), else None (a partitioned COPY).
+
+    Clustered: summed over dates, the runs of `_RUN` rows a date's filter must read stay within
+    twice the table's runs, as in a collector's file that is in time order; a shuffled file would
+    have every date read every run."""
+    per_day = con.execute(
+        f"SELECT CAST(ts AS DATE)::VARCHAR AS day, count(DISTINCT rowid // {_RUN})"
+        f" FROM {FAST} WHERE _ok GROUP BY day"
+    ).fetchall()
+    runs = con.execute(f"SELECT count(DISTINCT rowid // {_RUN}) FROM {FAST}").fetchone()
+    days = {str(day) for day, _ in per_day}
+    if not_ok:
+        days.update(
+            str(day)
+            for (day,) in con.execute(
+                "SELECT DISTINCT CAST(ts AS DATE)::VARCHAR FROM parsed WHERE _reason IS NULL"
+            ).fetchall()
+        )
+    read = sum(int(n) for _, n in per_day)
+    if len(days) > _MAX_DAYS or read > 2 * int(runs[0] if runs else 0) + len(days):
+        return None
+    return sorted(days)
 
 
 def _quarantine_sql(stream: str) -> str:

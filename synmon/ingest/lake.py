@@ -16,8 +16,9 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,60 @@ def write_partitions(
             )
     shutil.rmtree(stage, ignore_errors=True)
     return dict(sorted(written.items()))
+
+
+def write_days(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    days: Sequence[str],
+    lake: Path,
+    dataset: str,
+    name: str,
+    *,
+    workers: int = 2,
+) -> dict[str, int]:
+    """Write `relation` as `<dataset>/date=D/<name>.parquet`, one COPY per date in `days` (which
+    must hold every date of `ts` in it); rows per date.
+
+    For a table whose rows are clustered by date, this writes the same files as `write_partitions`
+    for about a third less CPU: the partitioned COPY copies every row into per-date buffers first,
+    while a date's filter on `ts` skips the table's other segments. The copies run on `workers`
+    cursors, as a small file's day is one row group that a single COPY writes on one thread, so
+    `relation` must not read TEMP tables (those are private to one connection).
+    """
+    (lake / TMP_DIR).mkdir(parents=True, exist_ok=True)
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            jobs = {
+                day: pool.submit(_copy_day, con.cursor(), relation, day, lake, dataset, name)
+                for day in days
+            }
+            counts = {day: job.result() for day, job in jobs.items()}
+    finally:
+        con.execute("SET preserve_insertion_order = true")
+    return {day: n for day, n in sorted(counts.items()) if n}
+
+
+def _copy_day(
+    cur: duckdb.DuckDBPyConnection, relation: str, day: str, lake: Path, dataset: str, name: str
+) -> int:
+    start = date.fromisoformat(day)
+    where = f"ts >= TIMESTAMP '{start}' AND ts < TIMESTAMP '{start + timedelta(days=1)}'"
+    tmp = lake / TMP_DIR / f"{uuid.uuid4().hex}.parquet"
+    try:
+        row = cur.execute(
+            f"COPY (SELECT * FROM {relation} WHERE {where}) TO '{tmp}' (FORMAT parquet, {PARQUET})"
+        ).fetchone()
+        count = int(row[0]) if row else 0
+        if count:
+            final = lake / dataset / f"date={day}" / f"{name}.parquet"
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        return count
+    finally:
+        tmp.unlink(missing_ok=True)
+        cur.close()
 
 
 def write_quarantine(
