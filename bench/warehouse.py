@@ -7,7 +7,8 @@ The lake is written straight with DuckDB in the ingest layout and types (docs/ar
 one COPY partitioned by date, the simulator's endpoints and latency shapes, requests in time order
 as ingest writes them; users from a pool of 60k with a skew (a few heavy users, ~58k a day). So
 the figures are dbt's alone. Prints wall and CPU seconds of each build,
-the load average, and the slowest nodes from target/run_results.json. Goals on the 2-core
+the load average, and the slowest nodes from dbt's JSON log events. Each build is the production
+`dbt build` (synmon/dbtenv.py BUILD_ARGS, what the Dagster asset runs). Goals on the 2-core
 machine: full build 60 s, one new day 15 s.
 """
 
@@ -22,9 +23,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from synmon.dbtenv import BUILD_ARGS  # noqa: E402  (light: no dbt, no Dagster)
 
 START = "2026-01-01"
 
@@ -109,48 +113,58 @@ def write_days(lake: Path, first_day: int, days: int, per_day: int) -> float:
     return time.perf_counter() - started
 
 
-def dbt(data_dir: Path, target: Path, *args: str) -> tuple[float, float]:
-    """Run dbt in a subprocess; returns its wall and CPU (user + system) seconds."""
-    from orchestration.dbt import dbt_env
+def dbt(data_dir: Path, target: Path, *args: str) -> tuple[float, float, list[dict[str, Any]]]:
+    """Run dbt in a subprocess as Dagster does (JSON log events on stdout, read as they come);
+    returns its wall and CPU (user + system) seconds and its log events."""
+    from synmon.dbtenv import dbt_env
     from synmon.settings import Paths
 
-    env = {**os.environ, **dbt_env(Paths.from_env(data_dir))}
+    env = {**os.environ, **dbt_env(Paths.from_env(data_dir)), "DBT_LOG_FORMAT": "json"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--quiet",
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dbt"), *args,
          "--target-path", str(target), "--log-path", str(target)],
-        cwd=REPO / "dbt_project", env=env, check=True,
+        cwd=REPO / "dbt_project", env=env, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
+    assert process.stdout is not None
+    events = [json.loads(line) for line in process.stdout if line.startswith("{")]
+    if process.wait() != 0:
+        errors = [e["info"]["msg"] for e in events if e["info"]["level"] == "error"]
+        raise SystemExit(f"dbt {' '.join(args)} failed: " + "\n".join(errors[-5:]))
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, events
 
 
-def partial_parse(target: Path) -> str:
-    """What dbt's log says about partial parsing in the last invocation (dbt.log, debug level)."""
-    lines = (target / "dbt.log").read_text().splitlines()
-    runs = [i for i, line in enumerate(lines) if "Running with dbt=" in line]
-    last = lines[runs[-1] if runs else 0 :]
-    said = [line.split("]", 1)[-1].strip() for line in last if "artial pars" in line]
-    return "; ".join(said) or "no partial parsing message"
+def results(events: list[dict[str, Any]]) -> list[tuple[str, float]]:
+    """(unique_id, execution seconds) of every node that ran, from its result event (info level:
+    LogModelResult, LogTestResult, ...; dbt's NodeFinished is debug level)."""
+    done = [e["data"] for e in events if "node_info" in e["data"] and "execution_time" in e["data"]]
+    return [(d["node_info"]["unique_id"], d["execution_time"]) for d in done]
 
 
-def node_seconds(target: Path) -> str:
-    """Node-seconds of the last invocation by kind: models, data tests, unit tests."""
-    results = json.loads((target / "run_results.json").read_text())["results"]
+def partial_parse(events: list[dict[str, Any]]) -> str:
+    """Whether dbt reused its partial parse (it logs a reason at info level when it cannot)."""
+    said = [e["info"]["msg"] for e in events if "artial" in e["info"]["name"]]
+    return "; ".join(said) or "partial parse reused"
+
+
+def node_seconds(events: list[dict[str, Any]]) -> str:
+    """Node-seconds by kind (models, data tests, unit tests) and how many nodes ran."""
     kinds: dict[str, float] = {}
-    for r in results:
-        kind = r["unique_id"].split(".")[0]
-        kinds[kind] = kinds.get(kind, 0.0) + r["execution_time"]
-    return ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in sorted(kinds.items()))
+    for unique_id, seconds in results(events):
+        kind = unique_id.split(".")[0]
+        kinds[kind] = kinds.get(kind, 0.0) + seconds
+    total = ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in sorted(kinds.items()))
+    return f"{total} ({len(results(events))} nodes)"
 
 
-def slowest(target: Path, n: int = 8) -> str:
-    """The n slowest nodes of the last dbt invocation, from run_results.json."""
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    top = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:n]
-    return ", ".join(f"{r['unique_id'].split('.')[2]} {r['execution_time']:.1f}" for r in top)
+def slowest(events: list[dict[str, Any]], n: int = 8) -> str:
+    """The n slowest nodes of a dbt invocation."""
+    top = sorted(results(events), key=lambda r: r[1], reverse=True)[:n]
+    return ", ".join(f"{unique_id.split('.')[2]} {seconds:.1f}" for unique_id, seconds in top)
 
 
 def main() -> None:
@@ -167,22 +181,22 @@ def main() -> None:
         print(f"lake: {args.requests:,} requests over {args.days} days in {took:.1f} s")
         dbt(data, target, "parse")  # so both timed builds reuse the partial parse
         load = os.getloadavg()[0]
-        wall, cpu = dbt(data, target, "build")
+        wall, cpu, events = dbt(data, target, *BUILD_ARGS)
         print(f"full dbt build, {args.requests:,} requests: {wall:.1f} s wall, {cpu:.1f} s CPU, "
               f"load {load:.1f} (goal 60 s)")  # fmt: skip
-        print(f"  slowest: {slowest(target)}")
-        print(f"  node-seconds: {node_seconds(target)}")
+        print(f"  slowest: {slowest(events)}")
+        print(f"  node-seconds: {node_seconds(events)}")
         write_days(lake, args.days, 1, args.new_day)
         load = os.getloadavg()[0]
-        wall, cpu = dbt(data, target, "build")
+        wall, cpu, events = dbt(data, target, *BUILD_ARGS)
         print(f"dbt build after one new day of {args.new_day:,}: {wall:.1f} s wall, {cpu:.1f} s "
               f"CPU, load {load:.1f} (goal 15 s)")  # fmt: skip
-        print(f"  slowest: {slowest(target)}")
-        print(f"  node-seconds: {node_seconds(target)}; {partial_parse(target)}")
+        print(f"  slowest: {slowest(events)}")
+        print(f"  node-seconds: {node_seconds(events)}; {partial_parse(events)}")
         # dbt's fixed cost: start, partial parse, an empty selection (no hook, no SQL).
-        wall, cpu = dbt(data, target, "build", "--select", "tag:no_such_tag")
+        wall, cpu, events = dbt(data, target, *BUILD_ARGS, "--select", "tag:no_such_tag")
         print(f"dbt build of nothing (startup and parse): {wall:.1f} s wall, {cpu:.1f} s CPU; "
-              f"{partial_parse(target)}")  # fmt: skip
+              f"{partial_parse(events)}; load {os.getloadavg()[0]:.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":

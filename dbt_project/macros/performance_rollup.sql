@@ -83,9 +83,26 @@ select * from final
 
 
 {% macro retention_cutoff(retention_days) -%}
-    {#- Midnight of the day `retention_days` days before the newest day in fct_requests. -#}
-    {{ dbt.dateadd('day', -retention_days,
-                   '(select cast(max(day) as timestamp) from ' ~ ref('fct_requests') ~ ')') }}
+    {#- Midnight of the day `retention_days` days before the newest day of requests. -#}
+    {{ dbt.dateadd('day', -retention_days, '(' ~ synmon.newest_request_day() ~ ')') }}
+{%- endmacro %}
+
+
+{% macro newest_request_day() -%}
+    {{ return(adapter.dispatch('newest_request_day', 'synmon')()) }}
+{%- endmacro %}
+
+{% macro default__newest_request_day() -%}
+    select cast(max(day) as timestamp) from {{ ref('fct_requests') }}
+{%- endmacro %}
+
+{% macro duckdb__newest_request_day() -%}
+    {#- From the lake's folder names (ingest partitions requests by the date of `ts`), not a scan
+        of every request's ts: 3 ms instead of ~0.5 s at 10M requests, twice per rollup. -#}
+    select cast(max(cast(
+        regexp_extract(file, 'date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date
+    )) as timestamp)
+    from glob('{{ synmon.lake_glob('requests') }}')
 {%- endmacro %}
 
 

@@ -189,6 +189,26 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(incremental[mart], full[mart], check_exact=False, rtol=1e-12)
     for mart, table in marts(paths, TABLES).items():
         pd.testing.assert_frame_equal(tables[mart], table, check_exact=False, rtol=1e-12)
+    check_row_checks(paths, refreshed["row_checks_rpt_platform_daily"])
+
+
+def check_row_checks(paths: Paths, sql: str) -> None:
+    """The merged row_checks test (tests/generic/row_checks.sql) finds what one not_null and one
+    between test would: its compiled query names each broken rule with its failing rows."""
+
+    def failures() -> dict[str, int]:
+        rows = read(paths, sql)
+        return dict(zip(rows["rule"], rows["failing_rows"], strict=True))
+
+    assert failures() == {}
+    con = duckdb.connect(str(paths.warehouse))
+    con.execute(
+        "insert into rpt_platform_daily (day, requests, error_rate) values"
+        " (null, 1, 0.5), (date '2030-01-01', 1, 1.5), (date '2030-01-02', 1, -0.1),"
+        " (date '2030-01-03', 1, null)"  # null is not out of range: not_null tests nulls
+    )
+    con.close()
+    assert failures() == {"not_null(day)": 1, "between(error_rate, 0, 1)": 2}
 
 
 def test_a_failing_day_is_checked_until_it_passes(tmp_path: Path) -> None:
@@ -217,4 +237,4 @@ def test_a_failing_day_is_checked_until_it_passes(tmp_path: Path) -> None:
     assert rebuilt_days(passed["rpt_platform_daily"]) == ["2026-03-01", "2026-03-03"]
     state = read(paths, "select model, count(*) as days from _incremental_state group by 1")
     assert set(state["days"]) == {3}  # the tests that passed and the mart recorded every day
-    assert len(state) == 6 + 1, state  # fct_requests' six tests, rpt_platform_daily
+    assert len(state) == 2 + 1, state  # fct_requests' two tests, rpt_platform_daily

@@ -250,3 +250,14 @@ def test_dbt_env_points_at_the_data_dir(tmp_path: Path) -> None:
     }
     slos = json.loads(env["SYNMON_SLOS"])
     assert {(s["component"], s["slo"]) for s in slos} >= {("*", "availability"), ("*", "latency")}
+
+
+def test_dbt_resource_skips_the_in_process_adapter() -> None:
+    """orchestration/dbt.py overrides the hook DbtCliResource.cli calls to load dbt in-process
+    (~5 CPU-s a build); if dagster-dbt renames it, the override would silently stop working."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.dbt import dbt_resource
+
+    assert callable(DbtCliResource.__dict__["_initialize_dbt_core_adapter"])
+    assert dbt_resource()._initialize_dbt_core_adapter(["build"]) is None
