@@ -149,7 +149,15 @@ def load_dbt_assets() -> dg.AssetsDefinition:
         paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
         with dbt_environ(paths):
             # Buffered: metadata is read once dbt has exited and released the warehouse file.
-            invocation = dbt.cli(list(BUILD_ARGS), context=context, raise_on_error=False)
+            # One target folder per data directory, reused run after run: dagster-dbt's default
+            # is a new folder per invocation under the project's target/ (they piled up, one per
+            # run), and a reused folder keeps dbt's partial parse from the previous run.
+            invocation = dbt.cli(
+                list(BUILD_ARGS),
+                context=context,
+                raise_on_error=False,
+                target_path=paths.data / "dbt_target",
+            )
             events = list(invocation.stream())
         yield from _with_table_metadata(context, events, paths.warehouse)
         if not invocation.is_successful():

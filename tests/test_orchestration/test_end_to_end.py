@@ -51,3 +51,10 @@ def test_demo_end_to_end(data_paths: Paths) -> None:
     instance = dg.DagsterInstance.get()
     run = instance.get_run_by_id(summary.run_id)
     assert run is not None and run.is_success
+
+    # dbt ran in the data directory's own target folder, which keeps its partial parse for the
+    # next run, instead of a new folder per run under the project.
+    from synmon.settings import DBT_PROJECT_DIR
+
+    assert (data_paths.data / "dbt_target" / "partial_parse.msgpack").is_file()
+    assert not list((DBT_PROJECT_DIR / "target").glob(f"*-{summary.run_id[:7]}-*"))
