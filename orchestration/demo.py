@@ -4,19 +4,32 @@ summarise what every stage produced."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from synmon.instance import ensure_dagster_home
 from synmon.settings import Paths
 
 _QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-_GENERATED = ("landing", "lake", "reports", "notifications", "labels")
+_GENERATED = ("landing", "lake", "reports", "notifications", "labels", "logs")
+
+
+def _stdout_to(log: Path, fn: Callable[[], Any]) -> Callable[[], Any]:
+    """`fn` with its standard output (dagster-dbt echoes dbt's whole log there) in `log`."""
+
+    def run() -> Any:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+            return fn()
+
+    return run
 
 
 @dataclass
@@ -95,14 +108,18 @@ def run_demo(
         lambda: _tick_alert_sensor(alert_sensor, instance, paths),
     )
     job = defs.resolve_job_def("pipeline_job")
+    log = paths.data / "logs" / "pipeline_job.log"
     result = stage(
-        "running pipeline_job (ingest, dbt build, forecasts, intelligence)",
+        f"running pipeline_job (ingest, dbt build, forecasts, intelligence; dbt's log: {log})",
         "pipeline_job",
-        lambda: job.execute_in_process(
-            instance=instance,
-            run_config=_QUIET_RUN_CONFIG,
-            resources={"data": SynmonData(data_dir=str(paths.data))},
-            tags={"synmon/trigger": "demo"},
+        _stdout_to(
+            log,
+            lambda: job.execute_in_process(
+                instance=instance,
+                run_config=_QUIET_RUN_CONFIG,
+                resources={"data": SynmonData(data_dir=str(paths.data))},
+                tags={"synmon/trigger": "demo"},
+            ),
         ),
     )
     summary.run_id = result.run_id

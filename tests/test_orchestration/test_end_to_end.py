@@ -57,4 +57,6 @@ def test_demo_end_to_end(data_paths: Paths) -> None:
     from synmon.settings import DBT_PROJECT_DIR
 
     assert (data_paths.data / "dbt_target" / "partial_parse.msgpack").is_file()
+    # dbt's log (dagster-dbt echoes it to stdout) goes to a file, not between the demo's lines.
+    assert "Running with dbt=" in (data_paths.data / "logs" / "pipeline_job.log").read_text()
     assert not list((DBT_PROJECT_DIR / "target").glob(f"*-{summary.run_id[:7]}-*"))
