@@ -33,7 +33,8 @@ from sensors.escalation import run_escalation_tick
 from sensors.incidents import record_alerts
 from sensors.landing_sql import Chunk, landing_signature, load_rows, plan_chunks
 from sensors.oncall import OncallConfig, load_oncall_config
-from sensors.ops_store import BUFFER_COLUMNS, OpsStore, delivery_lock, evaluation_lock
+from sensors.ops_locks import delivery_lock, evaluation_lock
+from sensors.ops_store import BUFFER_COLUMNS, OpsStore
 from sensors.receivers_config import build_delivery, load_channels_config
 from sensors.routing import Routing
 from sensors.rule_sql import evaluate_rule

@@ -19,7 +19,8 @@ from sensors.channels import Channel, DeliverySummary, deliver_due
 from sensors.config_cache import load_cached
 from sensors.incidents import escalate_due, report_run_failure
 from sensors.oncall import OncallConfig, load_oncall_config
-from sensors.ops_store import OpsStore, delivery_lock
+from sensors.ops_locks import delivery_lock
+from sensors.ops_store import OpsStore
 from sensors.receivers_config import Delivery, build_delivery, load_channels_config
 from synmon.settings import Paths, config_dir
 

@@ -23,7 +23,8 @@ from sensors.alert_config import AlertsConfig, IntelRule, load_alerts_config
 from sensors.channels import DeliverySummary, deliver_due
 from sensors.incidents import record_alerts
 from sensors.oncall import load_oncall_config
-from sensors.ops_store import OpsStore, delivery_lock
+from sensors.ops_locks import delivery_lock
+from sensors.ops_store import OpsStore
 from sensors.receivers_config import build_delivery, load_channels_config
 from sensors.rules import Instance, Run, State, advance, alert_labels, fingerprint, notification
 from synmon.settings import Paths, config_dir

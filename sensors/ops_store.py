@@ -9,11 +9,9 @@ transaction; delivery bookkeeping is separate so an undelivered notification sur
 
 from __future__ import annotations
 
-import fcntl
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -312,28 +310,3 @@ class OpsStore:
             (now, silence_id, now),
         )
         return cur.rowcount > 0
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def delivery_lock(ops_db: str | Path) -> AbstractContextManager[None]:
-    """Serialise outbox delivery across sensors (the daemon ticks sensors in parallel threads):
-    an exclusive lock on `<ops_db>.deliver.lock` for the length of the block."""
-    return _file_lock(Path(f"{ops_db}.deliver.lock"))
-
-
-def evaluation_lock(ops_db: str | Path) -> AbstractContextManager[None]:
-    """Serialise alert evaluations (read offsets and state, evaluate, commit): an exclusive lock
-    on `<ops_db>.eval.lock`. Two evaluations from the same state would each be correct, but the
-    one committing last could write back older instance states; this happens when a watching
-    tick overruns the daemon's gRPC timeout and the next tick starts while it still runs."""
-    return _file_lock(Path(f"{ops_db}.eval.lock"))

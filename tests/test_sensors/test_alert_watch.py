@@ -28,7 +28,8 @@ from sensors.alert_watch import (
 from sensors.alerts import TickResult, alert_sensor, run_alert_tick, watch_and_tick
 from sensors.config_cache import load_cached
 from sensors.landing_sql import Chunk, landing_signature
-from sensors.ops_store import OpsStore, evaluation_lock
+from sensors.ops_locks import evaluation_lock
+from sensors.ops_store import OpsStore
 from synmon.settings import CONFIG_DIR, Paths
 
 from .helpers import notifications, request_lines, with_incident, write_lines
