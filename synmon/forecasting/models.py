@@ -139,13 +139,18 @@ def seasonal_naive(history: pd.DataFrame, future: pd.DatetimeIndex) -> pd.DataFr
 
 def quiet_prophet() -> None:
     """Import Prophet without its notices: the plotly warning at import, the per-fit cmdstanpy
-    INFO lines and the seasonality notices (both modules reset their levels on first use)."""
+    lines and the seasonality notices (both modules reset their levels on first use).
+
+    cmdstanpy logs an ERROR when L-BFGS stops abnormally (`Chain [1] error: code '1' Operation
+    not permitted`) and raises; Prophet catches that, says "Falling back to Newton" (kept, at
+    WARNING) and refits, so the ERROR reports a failure that was handled. A failure Prophet does
+    not handle still raises."""
     logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
     import prophet
     from cmdstanpy.utils.logging import get_logger
 
     del prophet
-    get_logger().setLevel(logging.WARNING)
+    get_logger().setLevel(logging.CRITICAL)
     logging.getLogger("prophet").setLevel(logging.WARNING)
 
 
