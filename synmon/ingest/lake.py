@@ -155,7 +155,7 @@ def write_partitions(
         written[day] = written.get(day, 0) + int(count)
     files.pop(REJECTED, None)
     for day, parts in sorted(files.items()):
-        final = lake / dataset / f"date={day}" / f"{name}.parquet"
+        final = _day_file(lake, dataset, day, name)
         final.parent.mkdir(parents=True, exist_ok=True)
         if len(parts) == 1:
             os.replace(parts[0], final)
@@ -209,19 +209,10 @@ def _copy_day(
 ) -> int:
     start = date.fromisoformat(day)
     where = f"ts >= TIMESTAMP '{start}' AND ts < TIMESTAMP '{start + timedelta(days=1)}'"
-    tmp = lake / TMP_DIR / f"{uuid.uuid4().hex}.parquet"
     try:
-        row = cur.execute(
-            f"COPY (SELECT * FROM {relation} WHERE {where}) TO '{tmp}' (FORMAT parquet, {PARQUET})"
-        ).fetchone()
-        count = int(row[0]) if row else 0
-        if count:
-            final = lake / dataset / f"date={day}" / f"{name}.parquet"
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
-        return count
+        select = f"SELECT * FROM {relation} WHERE {where}"
+        return _copy(cur, select, lake, _day_file(lake, dataset, day, name), skip_empty=True)
     finally:
-        tmp.unlink(missing_ok=True)
         cur.close()
 
 
@@ -233,12 +224,32 @@ def write_quarantine(
     return final
 
 
-def _copy(con: duckdb.DuckDBPyConnection, select_sql: str, lake: Path, final: Path) -> None:
+def _day_file(lake: Path, dataset: str, day: str, name: str) -> Path:
+    """The lake file one source `name` has in one date partition."""
+    return lake / dataset / f"date={day}" / f"{name}.parquet"
+
+
+def _copy(
+    con: duckdb.DuckDBPyConnection,
+    select_sql: str,
+    lake: Path,
+    final: Path,
+    *,
+    skip_empty: bool = False,
+) -> int:
+    """COPY `select_sql` to a scratch file, then rename it to `final` (not when it has no rows
+    and `skip_empty`); the row count."""
     tmp = lake / TMP_DIR / f"{uuid.uuid4().hex}.parquet"
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY ({select_sql}) TO '{tmp}' (FORMAT parquet, {PARQUET})")
-    os.replace(tmp, final)
+    try:
+        row = con.execute(f"COPY ({select_sql}) TO '{tmp}' (FORMAT parquet, {PARQUET})").fetchone()
+        count = int(row[0]) if row else 0
+        if count or not skip_empty:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        return count
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def stage_rows(rows: Iterable[dict[str, Any]], columns: dict[str, str], lake: Path) -> str:
