@@ -81,15 +81,7 @@ def _chunks(path: Path) -> Iterator[bytes]:
 
 def _clean(block: bytes) -> bool:
     """Whether DuckDB's line reader can take the block as is (LF endings, UTF-8, no controls)."""
-    if b"\r" in block or any(b in block for b in _BAD_BYTES):
-        return False
-    if block.isascii():
-        return True
-    try:
-        block.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return _clean_span(block, 0, len(block))
 
 
 def _normalized(block: bytes) -> bytes:
