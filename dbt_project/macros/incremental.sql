@@ -139,7 +139,7 @@
     {%- if execute and synmon.lake_has_files(dataset) -%}
         {#- read_blob lists the files without reading them when `content` is not selected. -#}
         select
-            cast(regexp_extract(filename, 'date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date) as day,
+            {{ synmon.lake_file_day('filename') }} as day,
             md5(string_agg(
                 filename || ':' || size || ':' || epoch_ms(last_modified), ',' order by filename
             )) as fingerprint

@@ -10,6 +10,12 @@
 {%- endmacro %}
 
 
+{% macro lake_file_day(path_column) -%}
+    {#- The date partition a lake file path names (`.../date=YYYY-MM-DD/...`), as a DATE. -#}
+    cast(regexp_extract({{ path_column }}, 'date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date)
+{%- endmacro %}
+
+
 {% macro lake_source(table_name) -%}
     {%- set relation = source('lake', table_name) -%}
     {%- if execute and not synmon.lake_has_files(table_name) -%}
