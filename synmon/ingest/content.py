@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -49,13 +50,34 @@ class NewContent:
     copied: bool = False  # read_path is a prepared copy holding exactly the new lines
     tail: int = 0  # bytes of an unterminated last line included in [start, end) (`keep_tail`)
     bom: bool = False  # the content starts with a UTF-8 byte order mark (left out of the copy)
+    # numpy int64, one per new line: where in read_path the line ends (its newline's offset)
+    line_ends: Any = None
 
 
-def _line_count(block: bytes | memoryview) -> int:
-    """Newlines in a block: numpy, because bytes.count costs more per byte than hashing."""
+def _newlines(block: bytes | memoryview) -> Any:
+    """Offsets of the newlines in a block (numpy: bytes.count alone costs more than hashing)."""
     import numpy as np
 
-    return int(np.count_nonzero(np.frombuffer(block, np.uint8) == 10)) if block else 0
+    return np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
+
+
+def pick_lines(content: NewContent, rows: Iterable[int], out_path: Path) -> int:
+    """Write the new lines at 0-based `rows` (ascending) of `content` to `out_path` as
+    `<line number>\\x01<line>` lines, for a reader to parse just those; how many were written.
+
+    Clean and prepared content never holds \\x01, so it separates the two fields safely."""
+    ends = content.line_ends
+    base = 0 if content.copied else content.start
+    written = 0
+    # pread, not mmap: mapped pages would count in the process's resident memory.
+    with content.read_path.open("rb") as src, out_path.open("wb") as out:
+        fd = src.fileno()
+        for row in rows:
+            lo = int(ends[row - 1]) + 1 if row else base
+            line = os.pread(fd, int(ends[row]) - lo, lo)
+            out.write(b"%d\x01%b\n" % (content.first_line + row, line))
+            written += 1
+    return written
 
 
 def is_gzip(path: Path) -> bool:
@@ -159,10 +181,21 @@ def read_new(
 
 
 class _Sink:
-    """Hash, count, check and (when copying) write the complete lines of one scan."""
+    """Hash, count, check and (when copying) write the complete lines of one scan, noting where
+    each line ends in the file the reader will open (the copy, else the source)."""
 
     def __init__(self, out: BinaryIO | None, end: int, hasher: Any) -> None:
         self.out, self.end, self.hasher, self.n_lines = out, end, hasher, 0
+        self.at = 0 if out is not None else end  # bytes of the reader's file so far
+        self.ends: list[Any] = []
+
+    def emit(self, data: bytes | memoryview) -> int:
+        """Note the line ends of `data`, the reader's next bytes; its line count."""
+        where = _newlines(data)
+        if len(where):
+            self.ends.append(where + self.at)
+        self.at += len(data)
+        return len(where)
 
     def block(self, block: bytes, strip_bom: bool = False) -> bool:
         """One block of whole lines; False when it is dirty and there is no copy to clean into."""
@@ -170,14 +203,16 @@ class _Sink:
         self.end += len(block)
         out_block = block[len(BOM) :] if strip_bom else block
         if _clean(block):
-            self.n_lines += _line_count(block)
+            self.n_lines += self.emit(out_block)
             if self.out is not None:
                 self.out.write(out_block)
             return True
         if self.out is None:
             return False
+        normalized = _normalized(out_block)
         self.n_lines += block.count(b"\n")
-        self.out.write(_normalized(out_block))
+        self.emit(normalized)
+        self.out.write(normalized)
         return True
 
     def span(self, chunk: bytes, lo: int, hi: int) -> bool:
@@ -187,10 +222,15 @@ class _Sink:
         view = memoryview(chunk)[lo:hi]
         self.hasher.update(view)
         self.end += hi - lo
-        self.n_lines += _line_count(view)
+        self.n_lines += self.emit(view)
         if self.out is not None:
             self.out.write(view)
         return True
+
+    def line_ends(self) -> Any:
+        import numpy as np
+
+        return np.concatenate(self.ends) if self.ends else np.zeros(0, np.int64)
 
 
 def _clean_span(chunk: bytes, lo: int, hi: int) -> bool:
@@ -273,7 +313,9 @@ def _scan(
                 pending = pending[len(BOM) :]
             block = pending + b"\n"
             if out is not None:
-                out.write(block if _clean(block) else _normalized(block))
+                block = block if _clean(block) else _normalized(block)
+                out.write(block)
+            sink.emit(block)  # without a copy the line ends at the end of the file
             pending = b""
     finally:
         if out is not None:
@@ -291,4 +333,5 @@ def _scan(
         copied=copy,
         tail=0 if compressed else tail,
         bom=bom,
+        line_ends=sink.line_ends(),
     )

@@ -5,11 +5,12 @@ each line (a plain JSON object, stdout `json_lines` with `date` first, or out_fi
 `<tag>: [<epoch.nanos>, {record}]`), extracts the spec's keys with `json_extract_string`, and
 types and checks every field with TRY_CAST. Each line ends up either typed or with a human reason.
 
-`fast_sql` is the fast reader for content that looks like plain JSON objects: `read_json` with
-every key as VARCHAR (the same yyjson text the careful reader extracts), typed by the same
-expressions, with only a cheap `_ok` flag per row instead of reasons. It is conservative: a row it
-does not flag `_ok` (or any row, when `read_json` refuses the file) goes through the careful reader,
-which alone writes reasons, so both readers load and quarantine exactly the same records.
+`fast_sql` is the fast reader for content that looks like plain JSON objects: `read_json` typing
+times and numbers itself (or, untyped, every key as VARCHAR: the same yyjson text the careful
+reader extracts), checked by the same expressions, with only a cheap `_ok` flag per row instead of
+reasons. It is conservative: a row it does not flag `_ok` (or any row, when `read_json` refuses
+the file) goes through the careful reader, which alone writes reasons, so both readers load and
+quarantine exactly the same records.
 
 Where a line carries Fluent Bit's own record time (`date`, or the out_file epoch) and the record
 has no `ts`, that time is the record's `ts`: a parser with `time_keep: off` moves it there.
@@ -135,14 +136,28 @@ def _nums_sql(spec: JsonStream) -> str:
     return ", ".join(nums)
 
 
-def fast_sql(spec: JsonStream, read_path: Path, now: datetime) -> str:
+_READ_TYPES = {"ts": "TIMESTAMPTZ", "int": "DOUBLE", "double": "DOUBLE"}
+
+
+def fast_sql(spec: JsonStream, read_path: Path, now: datetime, typed: bool = True) -> str:
     """The spec's typed columns and `_ok` for every JSON object in `read_path`, in file order.
 
     Rows come from `read_json`, which skips blank lines and fails as a whole on a line that is
     not a JSON object: the caller checks the row count against the lines and falls back.
+
+    `typed` has `read_json` convert times and numbers itself, as its own type detection would:
+    no text copy of each number, no second parse. It fails as a whole on any value it cannot
+    convert (epoch-second times, " 5 ", "fast", an object): the caller then reads the file again
+    untyped, where such rows get their `_ok` as in the careful reader. The one conversion it makes
+    that the careful reader refuses is a JSON boolean to 0 or 1, so with `typed` a number that is
+    exactly 0 or 1 is not `_ok` either: those lines go to the careful reader, which tells them
+    apart.
     """
-    keys = list(dict.fromkeys(k for f in spec.fields for k in (f.name, *f.aliases)))
-    columns = "{" + ", ".join(f"{_lit(k)}: 'VARCHAR'" for k in keys) + "}"
+    keys = {k: f.kind for f in spec.fields for k in (f.name, *f.aliases)}
+    read_as = {
+        k: _READ_TYPES.get(kind, "VARCHAR") if typed else "VARCHAR" for k, kind in keys.items()
+    }
+    columns = "{" + ", ".join(f"{_lit(k)}: '{t}'" for k, t in read_as.items()) + "}"
     reader = (
         f"read_json({_lit(str(read_path))}, columns={columns},"
         " format='newline_delimited', compression='none')"
@@ -151,25 +166,51 @@ def fast_sql(spec: JsonStream, read_path: Path, now: datetime) -> str:
         f'coalesce({", ".join(_ident(k) for k in (f.name, *f.aliases))}, NULL) AS "v_{f.name}"'
         for f in spec.fields
     )
-    typed, oks = [], []
+    typed_values, oks = [], []
     for f in spec.fields:
         value, _, ok = _field_sql(f, now)
         # Values need only be right where `_ok` holds: no guards, and TRY_CAST never fails.
         if f.kind in ("int", "double"):
             value = f'TRY_CAST("d_{f.name}" AS {SQL_TYPES[f.kind]})'
+            if typed:
+                ok += f' AND ("d_{f.name}" IS NULL OR "d_{f.name}" NOT IN (0, 1))'
         elif f.kind == "ts":
             value = f'"t_{f.name}"'
-        typed.append(f'{value} AS "{f.name}"')
+        typed_values.append(f'{value} AS "{f.name}"')
         oks.append(ok)
     return f"""
 WITH vals AS (SELECT {vals} FROM {reader}),
-nums AS (SELECT *, {_nums_sql(spec)} FROM vals)
-SELECT {", ".join(typed)}, coalesce({" AND ".join(oks)}, false) AS _ok FROM nums
+nums AS (SELECT *, {_typed_nums_sql(spec) if typed else _nums_sql(spec)} FROM vals)
+SELECT {", ".join(typed_values)}, coalesce({" AND ".join(oks)}, false) AS _ok FROM nums
 """
 
 
-def _careful_vals_sql(spec: JsonStream, content: NewContent, only: str | None) -> str:
-    """`_line`, `raw`, `v_<field>`, `line_reason` for lines of any shape, by `read_csv`."""
+def _typed_nums_sql(spec: JsonStream) -> str:
+    """`d_<field>` and `t_<field>` when `read_json` has typed `v_<field>` already."""
+    nums = []
+    for f in spec.fields:
+        if f.kind == "ts":
+            nums.append(f'CAST("v_{f.name}" AS TIMESTAMP) AS "t_{f.name}"')  # the session is UTC
+        elif f.kind != "text":
+            nums.append(f'"v_{f.name}" AS "d_{f.name}"')
+    return ", ".join(nums)
+
+
+def picked_lines_sql(path: Path) -> str:
+    """A relation of (`_line`, `raw`) over a file `content.pick_lines` wrote."""
+    return (
+        f"(SELECT _line, raw FROM read_csv({_lit(str(path))},"
+        " columns={'_line': 'BIGINT', 'raw': 'VARCHAR'}, header=false, delim=chr(1), quote='',"
+        " escape='', strict_mode=false, auto_detect=false, max_line_size=134217728,"
+        " compression='none') WHERE raw IS NOT NULL AND regexp_matches(raw, '[^ \\t\\r]'))"
+    )
+
+
+def _careful_vals_sql(
+    spec: JsonStream, content: NewContent, only: str | None, lines: str | None = None
+) -> str:
+    """`_line`, `raw`, `v_<field>`, `line_reason` for lines of any shape, by `read_csv` (or from
+    `lines`, a relation of `_line` and `raw`)."""
     keys = _keys(spec)
     index = {k: i + 1 for i, k in enumerate(keys)}
     paths = "[" + ", ".join(_lit(f"$.{json.dumps(k)}") for k in keys) + "]"
@@ -187,7 +228,7 @@ def _careful_vals_sql(spec: JsonStream, content: NewContent, only: str | None) -
             " AS v__extra"
         )
     return f"""
-WITH src AS (SELECT * FROM {read_lines_sql(content, only)}),
+WITH src AS (SELECT * FROM {lines or read_lines_sql(content, only)}),
 shaped AS (
   SELECT _line, raw,
     starts_with(raw, '{{"date":') AS is_date,
@@ -209,11 +250,17 @@ FROM objs"""
 
 
 def parse_sql(
-    spec: JsonStream, content: NewContent, source: str, now: datetime, only: str | None = None
+    spec: JsonStream,
+    content: NewContent,
+    source: str,
+    now: datetime,
+    only: str | None = None,
+    lines: str | None = None,
 ) -> str:
     """SELECT of the spec's typed columns, `_source`, `_line`, `_reason` (NULL if valid), `_raw`,
-    for every new line of `content` (or those `only` selects), in any shape."""
-    vals_sql = _careful_vals_sql(spec, content, only)
+    for every new line of `content` (or those `only` selects, or those in `lines`: a relation of
+    `_line` and `raw`, such as `picked_lines_sql`), in any shape."""
+    vals_sql = _careful_vals_sql(spec, content, only, lines)
     typed, reasons = [], []
     for f in spec.fields:
         value, reason, _ = _field_sql(f, now)

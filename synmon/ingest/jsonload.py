@@ -9,22 +9,24 @@ which loads or quarantines them with their reasons.
 
 For a file read from its first byte, `FastRead` starts that query in a thread before the Python
 pre-scan (`content.read_new`: hash, line count, UTF-8 check), so the two overlap; the result is
-used only when the scan agrees (same bytes, clean, every line a row). Anything else, or content
-`read_json` refuses, goes through the careful line reader into a temp table that keeps each line's
-text.
+used only when the scan agrees (same bytes, clean, every line a row). Content the typed read
+refuses is read again untyped; anything else, or content `read_json` refuses untyped too, goes
+through the careful line reader into a temp table that keeps each line's text. The lines of rows
+not `_ok` are picked out by the offsets the pre-scan noted and parsed by the careful reader alone.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from synmon.ingest import lake as lk
-from synmon.ingest.content import NewContent, is_gzip
-from synmon.ingest.jsonlines import _lit, fast_sql, parse_sql
+from synmon.ingest.content import NewContent, is_gzip, pick_lines
+from synmon.ingest.jsonlines import _lit, fast_sql, parse_sql, picked_lines_sql
 from synmon.ingest.report import FileResult, StreamReport
 from synmon.ingest.schemas import JSON_STREAMS, JsonStream
 
@@ -40,11 +42,13 @@ class FastRead:
     Nothing else may use the connection until `wait` returns. `close` drops the table.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, spec: JsonStream, path: Path) -> None:
-        self.con, self.path, self.error = con, path, None
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, spec: JsonStream, path: Path, typed: bool = True
+    ) -> None:
+        self.con, self.spec, self.path, self.typed, self.error = con, spec, path, typed, None
         self.now = datetime.now(UTC).replace(tzinfo=None)
         # Not TEMP: `lk.write_days` reads it from several cursors (TEMP is private to one).
-        self._sql = f"CREATE OR REPLACE TABLE {FAST} AS {fast_sql(spec, path, self.now)}"
+        self._sql = f"CREATE OR REPLACE TABLE {FAST} AS {fast_sql(spec, path, self.now, typed)}"
         self._thread = threading.Thread(target=self._run, name="synmon-fast-read", daemon=True)
         self._thread.start()
 
@@ -58,6 +62,11 @@ class FastRead:
         """Whether `read_json` took the whole file."""
         self._thread.join()
         return self.error is None
+
+    def untyped(self) -> FastRead:
+        """After a typed read refused the file: the same read with every value as text."""
+        self.close()
+        return FastRead(self.con, self.spec, self.path, typed=False)
 
     def close(self) -> None:
         self.wait()
@@ -108,6 +117,8 @@ def load_json(
         fast = FastRead(con, spec, content.read_path)
     if fast is not None:
         try:
+            if not fast.wait() and fast.typed:
+                fast = fast.untyped()
             if fast.wait():
                 counts = _load_fast(con, spec, content, rel, lake, name, fast.now, out)
         except duckdb.Error:
@@ -160,11 +171,7 @@ def _load_fast(
     )
     bad = 0
     if not_ok:
-        only = f"SELECT rowid + {first} FROM {FAST} WHERE NOT _ok"
-        con.execute(f"CREATE OR REPLACE TABLE parsed AS {parse_sql(spec, content, rel, now, only)}")
-        got, bad = con.execute(
-            "SELECT count(*), count(*) FILTER (_reason IS NOT NULL) FROM parsed"
-        ).fetchone() or (0, 0)
+        got, bad = _parse_not_ok(con, spec, content, rel, lake, now)
         if got != not_ok:
             con.execute("DROP TABLE parsed")
             return None
@@ -182,6 +189,41 @@ def _load_fast(
             con.execute("DROP TABLE IF EXISTS parsed")
     out.partitions.update(written)
     return rows - bad, bad
+
+
+def _parse_not_ok(
+    con: duckdb.DuckDBPyConnection,
+    spec: JsonStream,
+    content: NewContent,
+    rel: str,
+    lake: Path,
+    now: datetime,
+) -> tuple[int, int]:
+    """The careful reader over the lines of the `fast` rows not `_ok`, into table `parsed`;
+    (rows, quarantined). Those lines are picked out by the offsets the pre-scan noted, so the
+    file is not read again (a line-numbered re-read costs a single-threaded window over it)."""
+    pick = lake / lk.TMP_DIR / f"{uuid.uuid4().hex}.picked"
+    try:
+        if content.line_ends is not None and len(content.line_ends) == content.n_lines:
+            rows = [
+                r
+                for (r,) in con.execute(
+                    f"SELECT rowid FROM {FAST} WHERE NOT _ok ORDER BY 1"
+                ).fetchall()
+            ]
+            pick.parent.mkdir(parents=True, exist_ok=True)
+            pick_lines(content, rows, pick)
+            sql = parse_sql(spec, content, rel, now, lines=picked_lines_sql(pick))
+        else:
+            only = f"SELECT rowid + {content.first_line} FROM {FAST} WHERE NOT _ok"
+            sql = parse_sql(spec, content, rel, now, only)
+        con.execute(f"CREATE OR REPLACE TABLE parsed AS {sql}")
+    finally:
+        pick.unlink(missing_ok=True)
+    got, bad = con.execute(
+        "SELECT count(*), count(*) FILTER (_reason IS NOT NULL) FROM parsed"
+    ).fetchone() or (0, 0)
+    return int(got), int(bad)
 
 
 def _clustered_days(con: duckdb.DuckDBPyConnection, not_ok: int) -> list[str] | None:

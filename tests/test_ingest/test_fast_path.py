@@ -44,13 +44,15 @@ def test_fast_path_only_for_plain_json_objects(zone: Zone) -> None:
     assert per_file["requests/partial.jsonl"].records_in == 1
 
 
-def _both(path: Path, tmp: Path, spec: JsonStream) -> tuple[list[tuple], list[tuple]]:
+def _both(
+    path: Path, tmp: Path, spec: JsonStream, typed: bool = False
+) -> tuple[list[tuple], list[tuple]]:
     """(fast rows: typed columns and `_ok`, careful rows: typed columns and `_reason`)."""
     content = read_new(path, tmp)
     now = datetime.now(UTC).replace(tzinfo=None)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TEMP TABLE f AS {fast_sql(spec, content.read_path, now)}")
+    con.execute(f"CREATE TEMP TABLE f AS {fast_sql(spec, content.read_path, now, typed)}")
     fast = con.execute("SELECT * FROM f ORDER BY rowid").fetchall()
     sql = parse_sql(spec, content, "x", now)
     careful = con.execute(
@@ -88,6 +90,88 @@ def test_fast_and_careful_readers_agree(tmp_path: Path) -> None:
     fast, careful = _both(events, tmp_path / "t", EVENTS)
     assert [r[-1] for r in fast] == [r[-1] is None for r in careful] == [False, True, True]
     assert [r[:-1] for r in fast if r[-1]] == [r[:-1] for r in careful if r[-1] is None]
+
+
+def test_typed_fast_reader_is_never_laxer_than_the_careful_one(tmp_path: Path) -> None:
+    """`read_json` typing times and numbers itself: a row is `_ok` only where the careful reader
+    finds no reason, with the same values; a careful-valid row may miss `_ok` only for a number
+    exactly 0 or 1 (what a JSON boolean becomes), and a JSON boolean is never `_ok`."""
+    lines = [
+        with_(),
+        with_(latency_ms=True),
+        with_(tokens_in=False),
+        with_(cost_usd=True, tokens_out=3),
+        with_(tokens_out=0),
+        with_(cost_usd=1, latency_ms=1.0),
+        with_(status="200", latency_ms="12.5"),
+        with_(status=99),
+        with_(status=200.5),
+        with_(latency_ms=-1),
+        with_(latency_ms="NaN"),
+        with_(latency_ms="1e400"),
+        with_(ts="2026-08-21T11:00:00+02:00"),
+        with_(ts="2026-08-21 11:00:00"),
+        with_(ts="1999-12-31T23:59:59Z"),
+        with_(ts="2999-01-01T00:00:00Z"),
+        with_(component=None, endpoint=...),
+        with_(collector_host="fb-1", host=...),
+        json.dumps({"Status": 200, "STATUS": 201}),
+        "{}",
+    ]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    fast, careful = _both(path, tmp_path / "t", REQUESTS, typed=True)
+    assert len(fast) == len(careful) == len(lines)
+    for i, (f, c) in enumerate(zip(fast, careful, strict=True)):
+        if f[-1]:
+            assert c[-1] is None and f[:-1] == c[:-1], lines[i]
+        elif c[-1] is None:
+            record = json.loads(lines[i])
+            assert any(
+                record.get(k) in (0, 1)
+                for k in ("latency_ms", "tokens_in", "cost_usd", "tokens_out")
+            ), lines[i]
+    assert [bool(f[-1]) for f in fast].count(True) == 5
+    assert not any(
+        f[-1] for f, line in zip(fast, lines, strict=True) if "true" in line or "false" in line
+    )
+    for refused in (
+        with_(ts=1787302800),
+        with_(status="many"),
+        with_(tokens_in=" 5 "),
+        with_(host=1),
+    ):
+        path.write_text(with_() + "\n" + refused + "\n")
+        if "host" in refused:  # text fields take any JSON value, as the careful reader does
+            assert len(_both(path, tmp_path / "t", REQUESTS, typed=True)[0]) == 2
+            continue
+        with pytest.raises(duckdb.InvalidInputException):
+            _both(path, tmp_path / "t", REQUESTS, typed=True)
+
+
+def test_booleans_and_refused_values_through_the_fast_path(zone: Zone) -> None:
+    """End to end: a JSON boolean in a number field is quarantined with the careful reason while
+    the file stays on the fast path, zeros and ones load, and a value typed `read_json` refuses
+    (epoch-second `ts`) sends the file through the untyped read, still the fast path."""
+    lines = [with_(request_id=f"r{i}", tokens_out=i % 3) for i in range(30)]
+    lines[4] = with_(request_id="r4", latency_ms=True)
+    lines[9] = with_(request_id="r9", cost_usd=False)
+    zone.write("requests", "bools.jsonl", "\n".join(lines) + "\n")
+    epoch = [with_(request_id=f"e{i}") for i in range(5)] + [with_(ts=1787302800)]
+    zone.write("requests", "epoch.jsonl", "\n".join(epoch) + "\n")
+    per_file = zone.ingest("requests").streams["requests"].per_file
+    assert {p: (r.reader, r.loaded, r.quarantined) for p, r in per_file.items()} == {
+        "requests/bools.jsonl": ("read_json", 28, 2),
+        "requests/epoch.jsonl": ("read_json", 6, 0),
+    }
+    bad = sorted((r["line"], r["reason"]) for r in zone.quarantine("requests"))
+    assert bad == [
+        (5, "latency_ms: 'true' is not a number"),
+        (10, "cost_usd: 'false' is not a number"),
+    ]
+    rows = {r["request_id"]: r for r in zone.rows("requests", order="_line")}
+    assert [rows[f"r{i}"]["tokens_out"] for i in (0, 1, 2, 3)] == [0, 1, 2, 0]
+    assert [rows[f"r{i}"]["_line"] for i in (0, 3, 29)] == [1, 4, 30]
 
 
 def test_fast_path_loads_and_quarantines_like_the_careful_one(zone: Zone) -> None:

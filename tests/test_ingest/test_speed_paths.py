@@ -33,6 +33,7 @@ def test_scan_in_small_chunks_matches_the_bytes(
     assert (got.end, got.n_lines, got.partial) == (len(body), len(lines), True)
     assert got.sha256 == hashlib.sha256(body).hexdigest()
     assert got.copied and got.read_path.read_bytes() == body[len(content_mod.BOM) :]
+    assert _line_ends(got) == _newline_offsets(got.read_path.read_bytes())
 
 
 @pytest.mark.parametrize("chunk", [5, 40, 4096])
@@ -46,6 +47,7 @@ def test_scan_in_small_chunks_cleans_dirty_lines(
     path.write_bytes(body)
     got = read_new(path, tmp_path / "t")
     assert (got.end, got.n_lines, got.sha256) == (len(body), 7, hashlib.sha256(body).hexdigest())
+    assert _line_ends(got) == _newline_offsets(got.read_path.read_bytes())
     copy = got.read_path.read_bytes().split(b"\n")[:-1]
     assert copy[0::2] == [good] * 4
     assert [line.split(content_mod.MARK)[1] for line in copy[1::2]] == [
@@ -53,6 +55,51 @@ def test_scan_in_small_chunks_cleans_dirty_lines(
         b"carriage return inside line",
         b"control bytes in line",
     ]
+
+
+def _line_ends(got: content_mod.NewContent) -> list[int]:
+    return [int(x) for x in got.line_ends]
+
+
+def _newline_offsets(data: bytes) -> list[int]:
+    return [i for i, b in enumerate(data) if b == 10]
+
+
+@pytest.mark.parametrize("chunk", [3, 50, 8192])
+def test_line_ends_and_picked_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Where each new line ends in the reader's file, for the source itself, a grown file's copy
+    and an unterminated last line kept for the reader; `pick_lines` gives those lines back."""
+    monkeypatch.setattr(content_mod, "CHUNK", chunk)
+    lines = [b'{"n": %d, "pad": "%s"}' % (i, b"y" * (i * 7 % 23)) for i in range(12)]
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"\n".join(lines[:8]) + b"\n")
+    whole = read_new(path, tmp_path / "t")
+    assert not whole.copied and _line_ends(whole) == _newline_offsets(path.read_bytes())
+    picked = tmp_path / "picked"
+    assert content_mod.pick_lines(whole, [0, 3, 7], picked) == 3
+    assert picked.read_bytes() == b"1\x01%b\n4\x01%b\n8\x01%b\n" % (lines[0], lines[3], lines[7])
+    with path.open("ab") as fh:
+        fh.write(b"\n".join(lines[8:]))  # the last line has no newline
+    grown = read_new(
+        path,
+        tmp_path / "t",
+        offset=whole.end,
+        lines_before=8,
+        prefix_sha256=whole.sha256,
+        keep_tail=True,
+    )
+    assert grown.copied and grown.n_lines == 4 and grown.tail == len(lines[11])
+    assert _line_ends(grown) == _newline_offsets(grown.read_path.read_bytes())
+    content_mod.pick_lines(grown, [0, 3], picked)
+    assert picked.read_bytes() == b"9\x01%b\n12\x01%b\n" % (lines[8], lines[11])
+    doc = tmp_path / "doc.json"
+    doc.write_bytes(lines[0] + b"\n" + lines[1])  # read from the start, the tail kept
+    tail = read_new(doc, tmp_path / "t", keep_tail=True)
+    assert not tail.copied and _line_ends(tail) == [len(lines[0]), doc.stat().st_size]
+    content_mod.pick_lines(tail, [1], picked)
+    assert picked.read_bytes() == b"2\x01%b\n" % lines[1]
 
 
 def _fast_table(con: duckdb.DuckDBPyConnection, days: list[int]) -> None:
