@@ -189,9 +189,10 @@ class _Sink:
         self.at = 0 if out is not None else end  # bytes of the reader's file so far
         self.ends: list[Any] = []
 
-    def emit(self, data: bytes | memoryview) -> int:
-        """Note the line ends of `data`, the reader's next bytes; its line count."""
-        where = _newlines(data)
+    def emit(self, data: bytes | memoryview, where: Any = None) -> int:
+        """Note the line ends of `data`, the reader's next bytes (`where`: its newlines' offsets,
+        when known); its line count."""
+        where = _newlines(data) if where is None else where
         if len(where):
             self.ends.append(where + self.at)
         self.at += len(data)
@@ -216,13 +217,21 @@ class _Sink:
         return True
 
     def span(self, chunk: bytes, lo: int, hi: int) -> bool:
-        """`chunk[lo:hi]` (whole lines), checked in place: a slice of 8 MiB costs a copy."""
-        if not _clean_span(chunk, lo, hi):
-            return self.block(chunk[lo:hi])
+        """`chunk[lo:hi]` (whole lines), checked in place: a slice of 8 MiB costs a copy.
+
+        One numpy pass finds every byte below 14: the newlines, and any CR or NUL/SOH/STX that
+        makes the span dirty (four `bytes.find` passes cost more)."""
+        import numpy as np
+
         view = memoryview(chunk)[lo:hi]
+        data = np.frombuffer(view, np.uint8)
+        low = np.flatnonzero(data < 14)
+        kinds = data[low]
+        if np.any((kinds <= 2) | (kinds == 13)) or not _utf8_span(chunk, lo, hi):
+            return self.block(chunk[lo:hi])
         self.hasher.update(view)
         self.end += hi - lo
-        self.n_lines += self.emit(view)
+        self.n_lines += self.emit(view, low[kinds == 10])
         if self.out is not None:
             self.out.write(view)
         return True
@@ -234,10 +243,15 @@ class _Sink:
 
 
 def _clean_span(chunk: bytes, lo: int, hi: int) -> bool:
-    """`_clean(chunk[lo:hi])` without copying the span (find takes bounds; isascii does not,
-    so a chunk that is ASCII as a whole settles it)."""
+    """`_clean(chunk[lo:hi])` without copying the span (find takes bounds)."""
     if any(chunk.find(b, lo, hi) >= 0 for b in (b"\r", *_BAD_BYTES)):
         return False
+    return _utf8_span(chunk, lo, hi)
+
+
+def _utf8_span(chunk: bytes, lo: int, hi: int) -> bool:
+    """Whether `chunk[lo:hi]` is UTF-8 (isascii takes no bounds, so a chunk that is ASCII as a
+    whole settles it)."""
     if chunk.isascii():
         return True
     try:
