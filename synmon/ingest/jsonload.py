@@ -32,7 +32,7 @@ from synmon.ingest.schemas import JSON_STREAMS, JsonStream
 
 FAST = "fast"  # the table FastRead fills
 _SNIFF = 65536
-_RUN = 16384  # rows per unit when judging whether a file's dates are clustered
+_RUN = 16384  # rows of slack per date when judging whether a file's dates are clustered
 _MAX_DAYS = 366  # more dates than this: one partitioned COPY, not hundreds of COPYs
 
 
@@ -230,14 +230,14 @@ def _clustered_days(con: duckdb.DuckDBPyConnection, not_ok: int) -> list[str] | 
     """The dates of the `fast` rows to load (and of `parsed`'s, when `not_ok`) when they are
     clustered enough for one COPY per date (`lk.write_days`), else None (a partitioned COPY).
 
-    Clustered: summed over dates, the runs of `_RUN` rows a date's filter must read stay within
-    twice the table's runs, as in a collector's file that is in time order; a shuffled file would
-    have every date read every run."""
+    Clustered: summed over dates, the stretches of the table between a date's first and last row
+    stay within twice the table plus `_RUN` rows a date, as in a collector's file in time order; in
+    a shuffled file every date's stretch is the whole table."""
     per_day = con.execute(
-        f"SELECT CAST(ts AS DATE)::VARCHAR AS day, count(DISTINCT rowid // {_RUN})"
+        f"SELECT CAST(ts AS DATE)::VARCHAR AS day, max(rowid) - min(rowid) + 1"
         f" FROM {FAST} WHERE _ok GROUP BY day"
     ).fetchall()
-    runs = con.execute(f"SELECT count(DISTINCT rowid // {_RUN}) FROM {FAST}").fetchone()
+    rows = con.execute(f"SELECT count(*) FROM {FAST}").fetchone()
     days = {str(day) for day, _ in per_day}
     if not_ok:
         days.update(
@@ -246,8 +246,8 @@ def _clustered_days(con: duckdb.DuckDBPyConnection, not_ok: int) -> list[str] | 
                 "SELECT DISTINCT CAST(ts AS DATE)::VARCHAR FROM parsed WHERE _reason IS NULL"
             ).fetchall()
         )
-    read = sum(int(n) for _, n in per_day)
-    if len(days) > _MAX_DAYS or read > 2 * int(runs[0] if runs else 0) + len(days):
+    spans = sum(int(n) for _, n in per_day)
+    if len(days) > _MAX_DAYS or spans > 2 * int(rows[0] if rows else 0) + _RUN * len(days):
         return None
     return sorted(days)
 
