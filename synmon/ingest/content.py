@@ -5,11 +5,9 @@ that the already-consumed prefix is unchanged (sha256), finding the complete lin
 offset (a trailing line without its newline waits, except at the end of a finished gzip stream;
 with `keep_tail` it is handed over for the reader to decide), and handing DuckDB a file it can
 read as one VARCHAR column per line (a UTF-8 byte order mark at the start is left out of it).
-Clean content is passed as is; CRLF becomes LF in a copy; lines DuckDB's reader would choke on
-(invalid UTF-8, NUL and other control bytes, a lone CR) become marker lines
-`\\x02<reason>\\x02<escaped raw>`, so they are quarantined, not lost. The pass holds the GIL only
-for its cheap checks (hashlib and numpy release it), so it can run in a thread beside a DuckDB
-query over the same file.
+Clean content is passed as is; dirty blocks are cleaned into a copy (`cleaning`). The pass
+holds the GIL only for its cheap checks (hashlib and numpy release it), so it can run in a
+thread beside a DuckDB query over the same file.
 """
 
 from __future__ import annotations
@@ -23,11 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from synmon.ingest.cleaning import BOM, is_clean, normalized, utf8_span
+
 CHUNK = 8 << 20
 BINARY_PROBE = 8192
-MARK = b"\x02"
-BOM = b"\xef\xbb\xbf"
-_BAD_BYTES = (b"\x00", b"\x01", b"\x02")
 
 
 class Unreadable(Exception):
@@ -101,48 +98,6 @@ def _chunks(path: Path) -> Iterator[bytes]:
         raise Unreadable(f"corrupt gzip: {exc}") from exc
 
 
-def _clean(block: bytes) -> bool:
-    """Whether DuckDB's line reader can take the block as is (LF endings, UTF-8, no controls)."""
-    return _clean_span(block, 0, len(block))
-
-
-def _normalized(block: bytes) -> bytes:
-    """The block as DuckDB must see it: CRLF turned into LF (its reader miscounts mixed endings),
-    anything still unreadable rewritten as marker lines."""
-    if block.count(b"\r") == block.count(b"\r\n"):
-        lf = block.replace(b"\r\n", b"\n")
-        if _clean(lf):
-            return lf
-    return _sanitize(block)
-
-
-def _line_problem(line: bytes) -> str | None:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (byte {exc.start})"
-    if b"\x00" in line or b"\x01" in line or b"\x02" in line:
-        return "control bytes in line"
-    if b"\r" in line:
-        return "carriage return inside line"
-    return None
-
-
-def _sanitize(block: bytes) -> bytes:
-    out = []
-    for line in block.split(b"\n")[:-1]:
-        line = line.removesuffix(b"\r")
-        problem = _line_problem(line)
-        if problem is None:
-            out.append(line)
-            continue
-        text = line.decode("utf-8", "backslashreplace")[:65536]
-        text = text.replace("\x00", "\\x00").replace("\x01", "\\x01").replace("\x02", "\\x02")
-        text = text.replace("\r", "\\r")
-        out.append(MARK + problem.encode() + MARK + text.encode("utf-8", "surrogatepass"))
-    return b"\n".join(out) + b"\n" if out else b""
-
-
 class _Restart(Exception):
     """The consumed prefix is gone or different: the file must be read from the start."""
 
@@ -203,17 +158,17 @@ class _Sink:
         self.hasher.update(block)
         self.end += len(block)
         out_block = block[len(BOM) :] if strip_bom else block
-        if _clean(block):
+        if is_clean(block):
             self.n_lines += self.emit(out_block)
             if self.out is not None:
                 self.out.write(out_block)
             return True
         if self.out is None:
             return False
-        normalized = _normalized(out_block)
+        cleaned = normalized(out_block)
         self.n_lines += block.count(b"\n")
-        self.emit(normalized)
-        self.out.write(normalized)
+        self.emit(cleaned)
+        self.out.write(cleaned)
         return True
 
     def span(self, chunk: bytes, lo: int, hi: int) -> bool:
@@ -227,7 +182,7 @@ class _Sink:
         data = np.frombuffer(view, np.uint8)
         low = np.flatnonzero(data < 14)
         kinds = data[low]
-        if np.any((kinds <= 2) | (kinds == 13)) or not _utf8_span(chunk, lo, hi):
+        if np.any((kinds <= 2) | (kinds == 13)) or not utf8_span(chunk, lo, hi):
             return self.block(chunk[lo:hi])
         self.hasher.update(view)
         self.end += hi - lo
@@ -240,25 +195,6 @@ class _Sink:
         import numpy as np
 
         return np.concatenate(self.ends) if self.ends else np.zeros(0, np.int64)
-
-
-def _clean_span(chunk: bytes, lo: int, hi: int) -> bool:
-    """`_clean(chunk[lo:hi])` without copying the span (find takes bounds)."""
-    if any(chunk.find(b, lo, hi) >= 0 for b in (b"\r", *_BAD_BYTES)):
-        return False
-    return _utf8_span(chunk, lo, hi)
-
-
-def _utf8_span(chunk: bytes, lo: int, hi: int) -> bool:
-    """Whether `chunk[lo:hi]` is UTF-8 (isascii takes no bounds, so a chunk that is ASCII as a
-    whole settles it)."""
-    if chunk.isascii():
-        return True
-    try:
-        str(memoryview(chunk)[lo:hi], "utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _scan(
@@ -327,7 +263,7 @@ def _scan(
                 pending = pending[len(BOM) :]
             block = pending + b"\n"
             if out is not None:
-                block = block if _clean(block) else _normalized(block)
+                block = block if is_clean(block) else normalized(block)
                 out.write(block)
             sink.emit(block)  # without a copy the line ends at the end of the file
             pending = b""

@@ -11,6 +11,7 @@ import pytest
 
 import synmon.ingest.content as content_mod
 from synmon.ingest import lake as lk
+from synmon.ingest.cleaning import MARK
 from synmon.ingest.content import read_new
 from synmon.ingest.jsonload import FAST, _clustered_days
 from synmon.ingest.lake import source_slug
@@ -50,7 +51,7 @@ def test_scan_in_small_chunks_cleans_dirty_lines(
     assert _line_ends(got) == _newline_offsets(got.read_path.read_bytes())
     copy = got.read_path.read_bytes().split(b"\n")[:-1]
     assert copy[0::2] == [good] * 4
-    assert [line.split(content_mod.MARK)[1] for line in copy[1::2]] == [
+    assert [line.split(MARK)[1] for line in copy[1::2]] == [
         b"not UTF-8 text (byte 9)",
         b"carriage return inside line",
         b"control bytes in line",
