@@ -116,6 +116,7 @@ def main() -> int:
         src = root / "landing" / "requests" / "requests-bench.jsonl"
         src.parent.mkdir(parents=True)
         generate(src, args.lines)
+        os.sync()  # both readers meet a settled file, not one still being written back
         mb = src.stat().st_size / 1e6
         print(f"{args.lines:,} request lines, {mb:,.0f} MB; load {_load()}")
 
