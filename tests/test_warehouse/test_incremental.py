@@ -38,7 +38,8 @@ TABLES = {
 }
 # The column holding each mart's request count (a request counts once per SLO in int_slo_hourly).
 COUNTS = {"int_slo_hourly": "total_requests"}
-UNIQUE_TEST = "unique_fct_requests_request_id"
+# fct_requests' one data test: its key (unique request_id) and row rules, over the checked days.
+UNIQUE_TEST = "row_checks_fct_requests"
 # Sharp day sets: no lookback, so a build rebuilds exactly the days whose files changed.
 VARS = {"lookback_days": 0, "rollup_retention_days": {"1m": 1, "5m": 2}}
 
@@ -79,7 +80,8 @@ def built_marts(compiled: dict[str, str]) -> dict[str, str]:
 
 
 def rebuilt_days(sql: str) -> list[str]:
-    """The days a compiled incremental mart read (the ts ranges of days_filter), or ['all']."""
+    """The days a compiled incremental mart or test read (the ts ranges of days_filter), or
+    ['all']. A row_checks test repeats its day filter once per rule: each day counts once."""
     starts = [part.split("'")[1] for part in sql.split("ts >= cast(")[1:]]
     stops = [part.split("'")[1] for part in sql.split("ts < cast(")[1:]]
     if not starts:
@@ -87,7 +89,7 @@ def rebuilt_days(sql: str) -> list[str]:
     days = []
     for start, stop in zip(starts, stops, strict=True):
         days += [str(d.date()) for d in pd.date_range(start, stop, inclusive="left")]
-    return days
+    return list(dict.fromkeys(days))
 
 
 def write_requests(lake: Path, day: str, name: str, seed: int, n: int = 400) -> pd.DataFrame:
@@ -192,23 +194,35 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path: Path) -> None:
     check_row_checks(paths, refreshed["row_checks_rpt_platform_daily"])
 
 
+def failures(paths: Paths, sql: str) -> dict[str, int]:
+    """What a compiled row_checks test finds: its broken rules and their counts."""
+    rows = read(paths, sql)
+    return dict(zip(rows["rule"], rows["failing_rows"], strict=True))
+
+
 def check_row_checks(paths: Paths, sql: str) -> None:
-    """The merged row_checks test (tests/generic/row_checks.sql) finds what one not_null and one
-    between test would: its compiled query names each broken rule with its failing rows."""
-
-    def failures() -> dict[str, int]:
-        rows = read(paths, sql)
-        return dict(zip(rows["rule"], rows["failing_rows"], strict=True))
-
-    assert failures() == {}
+    """The merged row_checks test (tests/generic/row_checks.sql) finds what one unique, one
+    not_null and one between test would: its compiled query names each broken rule with its
+    count (duplicated keys for unique, rows for the others)."""
+    assert failures(paths, sql) == {}
     con = duckdb.connect(str(paths.warehouse))
     con.execute(
         "insert into rpt_platform_daily (day, requests, error_rate) values"
         " (null, 1, 0.5), (date '2030-01-01', 1, 1.5), (date '2030-01-02', 1, -0.1),"
         " (date '2030-01-03', 1, null)"  # null is not out of range: not_null tests nulls
     )
+    assert failures(paths, sql) == {"not_null(day)": 1, "between(error_rate, 0, 1)": 2}
+    con.execute(  # 2030-01-01 twice, 2030-01-05 three times: two duplicated keys
+        "insert into rpt_platform_daily (day, requests, error_rate) values"
+        " (date '2030-01-01', 1, 0.5), (date '2030-01-05', 1, 0.5), (date '2030-01-05', 1, 0.5),"
+        " (date '2030-01-05', 1, 0.5)"
+    )
     con.close()
-    assert failures() == {"not_null(day)": 1, "between(error_rate, 0, 1)": 2}
+    assert failures(paths, sql) == {
+        "unique(day)": 2,
+        "not_null(day)": 1,
+        "between(error_rate, 0, 1)": 2,
+    }
 
 
 def test_a_failing_day_is_checked_until_it_passes(tmp_path: Path) -> None:
@@ -229,6 +243,7 @@ def test_a_failing_day_is_checked_until_it_passes(tmp_path: Path) -> None:
     for _ in range(2):  # the second build sees no new file, and still checks 2026-03-01
         failed = dbt_build(paths, select=only_requests, success=False)
         assert rebuilt_days(failed[UNIQUE_TEST]) == ["2026-03-01", "2026-03-03"]
+        assert failures(paths, failed[UNIQUE_TEST]) == {"unique(request_id)": 5}
         assert "rpt_platform_daily" not in failed  # skipped: its test parent failed
 
     write_requests(lake.root, "2026-03-01", "dup-2026-03-01", seed=13, n=5)  # fixed ids
@@ -237,4 +252,4 @@ def test_a_failing_day_is_checked_until_it_passes(tmp_path: Path) -> None:
     assert rebuilt_days(passed["rpt_platform_daily"]) == ["2026-03-01", "2026-03-03"]
     state = read(paths, "select model, count(*) as days from _incremental_state group by 1")
     assert set(state["days"]) == {3}  # the tests that passed and the mart recorded every day
-    assert len(state) == 2 + 1, state  # fct_requests' two tests, rpt_platform_daily
+    assert len(state) == 1 + 1, state  # fct_requests' row_checks, rpt_platform_daily

@@ -34,6 +34,10 @@ def test_materialize_succeeds_with_checks_and_metadata(built: Any) -> None:
     assert all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
     keys = {c.asset_key.to_user_string() for c in checks}
     assert {"stg_lake__requests", *MARTS} <= keys
+    by_mart = {
+        m: {c.check_name for c in checks if c.asset_key.to_user_string() == m} for m in MARTS
+    }
+    assert by_mart == {m: {f"row_checks_{m}"} for m in MARTS}  # keys are a rule of row_checks
     events = {e.asset_key.to_user_string(): e for e in result.get_asset_materialization_events()}
     assert set(MARTS) <= set(events)
     daily = events["rpt_platform_daily"].materialization.metadata
