@@ -1,5 +1,6 @@
 {#
-    Table and view materializations for DuckDB in one statement (docs/warehouse.md "Speed").
+    Table and view materializations for DuckDB in one statement, and the incremental one in one
+    statement batch (below) (docs/warehouse.md "Speed").
 
     dbt-duckdb's `table` (and dbt's default `view`) build under a temporary name, then rename the
     old relation to a backup, rename the new one into place and drop the backup: four statements,
@@ -56,3 +57,75 @@
 {% materialization view, adapter='duckdb' %}
     {{ return(synmon_replace_relation('view')) }}
 {% endmaterialization %}
+
+
+{#
+    The incremental materialization for DuckDB, for this project's marts: `delete+insert` on one
+    key column with on_schema_change='fail' (docs/warehouse.md "Speed"). dbt-duckdb's runs ~10
+    statements and several layers of Jinja per build (relation lookups, two `describe`s turned
+    into agate tables, the schema-change diff, the strategy dispatch). Here an incremental build
+    is one statement batch inside the model's transaction: the model's rows into a temporary
+    table, the schema check in SQL (DuckDB's `error()` fails the batch, and so the transaction,
+    when a column's name or type differs), the delete of the keys it holds, the insert, the drop.
+    A first build, a `--full-refresh` or a view under the name take the one-statement table path
+    above. Anything else (another strategy, a composite key, another on_schema_change, Python,
+    contracts) fails loudly.
+#}
+
+{% materialization incremental, adapter='duckdb' %}
+    {%- set unique_key = config.get('unique_key') -%}
+    {%- if config.get('incremental_strategy') != 'delete+insert' or unique_key is not string
+        or config.get('on_schema_change') != 'fail' -%}
+        {{ exceptions.raise_compiler_error(
+            model.unique_id ~ ": synmon's incremental materialization builds delete+insert on one"
+            ~ " unique_key column with on_schema_change='fail' (macros/materializations.sql)") }}
+    {%- endif -%}
+    {%- set existing_relation = load_cached_relation(this) -%}
+    {%- if existing_relation is none or existing_relation.type != 'table' or should_full_refresh() -%}
+        {{ return(synmon_replace_relation('table')) }}
+    {%- endif -%}
+    {%- if model['language'] != 'sql' or config.get('contract').enforced -%}
+        {{ exceptions.raise_compiler_error(
+            model.unique_id ~ ": synmon's incremental materialization builds SQL models"
+            ~ " without enforced contracts (macros/materializations.sql)") }}
+    {%- endif -%}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set new_rows = adapter.quote(this.identifier ~ '__dbt_tmp') -%}
+    {%- set columns = "select column_name, column_type from (describe %s)" -%}
+
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    -- `BEGIN` happens here:
+    {{ run_hooks(pre_hooks, inside_transaction=True) }}
+
+    {% call statement('main') -%}
+        create or replace temporary table {{ new_rows }} as (
+            {{ compiled_code }}
+        );
+        select error(
+            'on_schema_change=''fail'': {{ target_relation }} and its model differ in columns '
+            || differences
+        )
+        from (
+            select string_agg(column_name || ' ' || column_type, ', ' order by column_name)
+                as differences
+            from (
+                (({{ columns % target_relation }}) except ({{ columns % new_rows }}))
+                union all
+                (({{ columns % new_rows }}) except ({{ columns % target_relation }}))
+            ) as changed
+        ) as diff
+        where differences is not null;
+        delete from {{ target_relation }}
+        where {{ unique_key }} in (select {{ unique_key }} from {{ new_rows }});
+        insert into {{ target_relation }} by name (select * from {{ new_rows }});
+        drop table {{ new_rows }};
+    {%- endcall %}
+
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
+    {% do persist_docs(target_relation, model) %}
+    -- `COMMIT` happens here
+    {{ adapter.commit() }}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+
+    {{ return({'relations': [target_relation]}) }}
+{%- endmaterialization %}
