@@ -15,12 +15,28 @@
     do not exist in DuckDB; persist_docs is kept.
 #}
 
-{% macro synmon_replace_relation(relation_type) -%}
+{% macro synmon_require_sql(kind) -%}
     {%- if model['language'] != 'sql' or config.get('contract').enforced -%}
         {{ exceptions.raise_compiler_error(
-            model.unique_id ~ ": synmon's " ~ relation_type ~ " materialization builds SQL models"
+            model.unique_id ~ ": synmon's " ~ kind ~ " materialization builds SQL models"
             ~ " without enforced contracts (macros/materializations.sql)") }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The end every materialization here shares: post-hooks, docs, the commit. -#}
+{% macro synmon_commit(target_relation) -%}
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
+    {% do persist_docs(target_relation, model) %}
+    -- `COMMIT` happens here
+    {{ adapter.commit() }}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {{ return({'relations': [target_relation]}) }}
+{%- endmacro %}
+
+
+{% macro synmon_replace_relation(relation_type) -%}
+    {%- do synmon_require_sql(relation_type) -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set target_relation = this.incorporate(type=relation_type) -%}
 
@@ -39,13 +55,7 @@
         );
     {%- endcall %}
 
-    {{ run_hooks(post_hooks, inside_transaction=True) }}
-    {% do persist_docs(target_relation, model) %}
-    -- `COMMIT` happens here
-    {{ adapter.commit() }}
-    {{ run_hooks(post_hooks, inside_transaction=False) }}
-
-    {{ return({'relations': [target_relation]}) }}
+    {{ return(synmon_commit(target_relation)) }}
 {%- endmacro %}
 
 
@@ -84,11 +94,7 @@
     {%- if existing_relation is none or existing_relation.type != 'table' or should_full_refresh() -%}
         {{ return(synmon_replace_relation('table')) }}
     {%- endif -%}
-    {%- if model['language'] != 'sql' or config.get('contract').enforced -%}
-        {{ exceptions.raise_compiler_error(
-            model.unique_id ~ ": synmon's incremental materialization builds SQL models"
-            ~ " without enforced contracts (macros/materializations.sql)") }}
-    {%- endif -%}
+    {%- do synmon_require_sql('incremental') -%}
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set new_rows = adapter.quote(this.identifier ~ '__dbt_tmp') -%}
     {%- set columns = "select column_name, column_type from (describe %s)" -%}
@@ -121,11 +127,5 @@
         drop table {{ new_rows }};
     {%- endcall %}
 
-    {{ run_hooks(post_hooks, inside_transaction=True) }}
-    {% do persist_docs(target_relation, model) %}
-    -- `COMMIT` happens here
-    {{ adapter.commit() }}
-    {{ run_hooks(post_hooks, inside_transaction=False) }}
-
-    {{ return({'relations': [target_relation]}) }}
+    {{ return(synmon_commit(target_relation)) }}
 {%- endmaterialization %}
