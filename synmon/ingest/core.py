@@ -8,16 +8,15 @@ on the lake so the sensor's run and a CLI run cannot interleave.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from synmon.filelock import file_lock
 from synmon.ingest import lake as lk
 from synmon.ingest.access import COLUMNS as ACCESS_COLUMNS
 from synmon.ingest.access import access_sql
@@ -46,18 +45,6 @@ def landing_files(landing: Path, stream: str) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         found.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
     return sorted(found)
-
-
-@contextmanager
-def _locked(lake: Path) -> Iterator[None]:
-    lock_path = lake / lk.MANIFEST_DIR / ".ingest.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _connect(lake: Path) -> duckdb.DuckDBPyConnection:
@@ -90,7 +77,7 @@ def ingest_landing(
         raise ValueError(f"unsupported streams {unknown}; supported: {list(SUPPORTED_STREAMS)}")
     report = IngestReport({s: StreamReport() for s in names})
     lake.mkdir(parents=True, exist_ok=True)
-    with _locked(lake):
+    with file_lock(lake / lk.MANIFEST_DIR / ".ingest.lock"):
         # Scratch files of a killed run: nobody else writes here while we hold the lock.
         shutil.rmtree(lake / lk.TMP_DIR, ignore_errors=True)
         run_tmp = lake / lk.TMP_DIR / f"run-{os.getpid()}"
