@@ -33,21 +33,24 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# read_csv taking each line whole: \x01 (never in prepared content) as the delimiter, no quoting.
+_AS_LINES = (
+    "header=false, delim=chr(1), quote='', escape='', strict_mode=false, auto_detect=false,"
+    " max_line_size=134217728, compression='none'"
+)
+_NOT_BLANK = "raw IS NOT NULL AND regexp_matches(raw, '[^ \\t\\r]')"
+
+
 def read_lines_sql(content: NewContent, only: str | None = None) -> str:
     """A DuckDB relation of (`_line`, `raw`) over the complete new lines of `content`; with
     `only` (SQL selecting `_line` values), just those lines."""
-    reader = (
-        f"read_csv({_lit(str(content.read_path))}, columns={{'raw': 'VARCHAR'}}, header=false,"
-        " delim=chr(1), quote='', escape='', strict_mode=false,"
-        " auto_detect=false, max_line_size=134217728, compression='none')"
-    )
+    reader = f"read_csv({_lit(str(content.read_path))}, columns={{'raw': 'VARCHAR'}}, {_AS_LINES})"
     # DuckDB keeps scan order for an empty OVER () (preserve_insertion_order); a test guards it.
     # The blank-line test is a regex search that stops at the first visible character: trim() with
     # a character set costs more than parsing the JSON, and runs single-threaded after the window.
     return (
         f"(SELECT row_number() OVER () + {content.first_line - 1} AS _line, raw FROM {reader})"
-        f" WHERE _line < {content.first_line + content.n_lines}"
-        " AND raw IS NOT NULL AND regexp_matches(raw, '[^ \\t\\r]')"
+        f" WHERE _line < {content.first_line + content.n_lines} AND {_NOT_BLANK}"
         + (f" AND _line IN ({only})" if only else "")
     )
 
@@ -206,11 +209,10 @@ def _typed_nums_sql(spec: JsonStream) -> str:
 
 def picked_lines_sql(path: Path) -> str:
     """A relation of (`_line`, `raw`) over a file `content.pick_lines` wrote."""
+    columns = "{'_line': 'BIGINT', 'raw': 'VARCHAR'}"
     return (
-        f"(SELECT _line, raw FROM read_csv({_lit(str(path))},"
-        " columns={'_line': 'BIGINT', 'raw': 'VARCHAR'}, header=false, delim=chr(1), quote='',"
-        " escape='', strict_mode=false, auto_detect=false, max_line_size=134217728,"
-        " compression='none') WHERE raw IS NOT NULL AND regexp_matches(raw, '[^ \\t\\r]'))"
+        f"(SELECT _line, raw FROM read_csv({_lit(str(path))}, columns={columns}, {_AS_LINES})"
+        f" WHERE {_NOT_BLANK})"
     )
 
 
