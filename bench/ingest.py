@@ -6,10 +6,14 @@ Parquet), bare DuckDB `read_json` straight to one Parquet file (the floor), and 
 then `to_parquet`. Prints rows/s, wall and CPU seconds (all threads) for each, the load average,
 and the ratios issue 3 sets goals for (>= 0.8x DuckDB, >= 5x pandas).
 
+synmon and bare DuckDB run `--rounds` times (default 3), alternately, each synmon round into an
+empty lake; the ratio is of the two medians. This machine's speed drifts by a tenth or more within
+a minute, so one run of each compares two different machines as often as two programs.
+
 `--memory-lines N` instead generates an N-line file and runs synmon's ingest of it alone in a fresh
 subprocess, printing that process's peak RSS (goal < 2 GB at 5M lines), apart from the generator.
 
-Run: `.venv/bin/python bench/ingest.py [--lines N] [--skip-pandas] [--memory-lines N]`.
+Run: `.venv/bin/python bench/ingest.py [--lines N] [--rounds N] [--skip-pandas] [--memory-lines N]`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -101,6 +107,7 @@ def _load() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--memory-lines", type=int, default=0, metavar="N")
     args = parser.parse_args()
@@ -121,6 +128,7 @@ def main() -> int:
         print(f"{args.lines:,} request lines, {mb:,.0f} MB; load {_load()}")
 
         def synmon() -> None:
+            shutil.rmtree(root / "lake", ignore_errors=True)
             report = ingest_landing(root / "landing", root / "lake", ["requests"])
             assert report.streams["requests"].loaded == args.lines, report.to_json()["total"]
 
@@ -137,15 +145,17 @@ def main() -> int:
             frame["ts"] = pd.to_datetime(frame["ts"], format="ISO8601", utc=True)
             frame.to_parquet(root / "pandas.parquet")
 
-        ours = timed("synmon ingest", args.lines, synmon)
+        ours_runs, floor_runs = [], []
+        for n in range(1, args.rounds + 1):
+            ours_runs.append(timed(f"synmon ingest, round {n}", args.lines, synmon))
+            floor_runs.append(timed(f"duckdb read_json->parquet, {n}", args.lines, bare))
+        ours, floor = statistics.median(ours_runs), statistics.median(floor_runs)
+        print(f"medians: synmon {ours:,.0f} rows/s, duckdb {floor:,.0f} rows/s")
         misplaced = duckdb.execute(  # the generator's request_id is r-<line - 1>
             f"SELECT count(*) FROM '{root / 'lake' / 'requests'}/*/*.parquet'"
             " WHERE request_id <> 'r-' || (_line - 1)"
         ).fetchone()
         assert misplaced == (0,), f"{misplaced} rows with a wrong _line"
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS after synmon (includes generating the file): {peak:,.0f} MB")
-        floor = timed("duckdb read_json->parquet", args.lines, bare)
         print(f"synmon / duckdb: {ours / floor:.2f}x (goal >= 0.8x)")
         if not args.skip_pandas:
             slow = timed("pandas read_json->parquet", args.lines, pandas_ingest)
