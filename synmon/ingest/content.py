@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -56,25 +55,6 @@ def _newlines(block: bytes | memoryview) -> Any:
     import numpy as np
 
     return np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
-
-
-def pick_lines(content: NewContent, rows: Iterable[int], out_path: Path) -> int:
-    """Write the new lines at 0-based `rows` (ascending) of `content` to `out_path` as
-    `<line number>\\x01<line>` lines, for a reader to parse just those; how many were written.
-
-    Clean and prepared content never holds \\x01, so it separates the two fields safely."""
-    ends = content.line_ends
-    base = 0 if content.copied else content.start
-    written = 0
-    # pread, not mmap: mapped pages would count in the process's resident memory.
-    with content.read_path.open("rb") as src, out_path.open("wb") as out:
-        fd = src.fileno()
-        for row in rows:
-            lo = int(ends[row - 1]) + 1 if row else base
-            line = os.pread(fd, int(ends[row]) - lo, lo)
-            out.write(b"%d\x01%b\n" % (content.first_line + row, line))
-            written += 1
-    return written
 
 
 def is_gzip(path: Path) -> bool:

@@ -150,7 +150,8 @@ _FAST_BUFFER = 64 << 20
 
 
 def fast_sql(spec: JsonStream, read_path: Path, now: datetime, typed: bool = True) -> str:
-    """The spec's typed columns and `_ok` for every JSON object in `read_path`, in file order.
+    """The spec's typed columns, `_zero_one` and `_ok` for every JSON object in `read_path`, in
+    file order.
 
     Rows come from `read_json`, which skips blank lines and fails as a whole on a line that is
     not a JSON object: the caller checks the row count against the lines and falls back.
@@ -159,9 +160,9 @@ def fast_sql(spec: JsonStream, read_path: Path, now: datetime, typed: bool = Tru
     no text copy of each number, no second parse. It fails as a whole on any value it cannot
     convert (epoch-second times, " 5 ", "fast", an object): the caller then reads the file again
     untyped, where such rows get their `_ok` as in the careful reader. The one conversion it makes
-    that the careful reader refuses is a JSON boolean to 0 or 1, so with `typed` a number that is
-    exactly 0 or 1 is not `_ok` either: those lines go to the careful reader, which tells them
-    apart.
+    that the careful reader refuses is a JSON boolean to 0 or 1, so with `typed` a row that would
+    be `_ok` but for a number exactly 0 or 1 is `_zero_one` instead: the caller looks at its line
+    (`content.boolean_lines`) before loading it.
     """
     keys = {k: f.kind for f in spec.fields for k in (f.name, *f.aliases)}
     read_as = {
@@ -178,7 +179,7 @@ def fast_sql(spec: JsonStream, read_path: Path, now: datetime, typed: bool = Tru
         else f'{_ident(f.name)} AS "v_{f.name}"'
         for f in spec.fields
     )
-    typed_values, oks = [], []
+    typed_values, oks, zero_ones = [], [], []
     for f in spec.fields:
         value, _, ok = _field_sql(f, now)
         # Values need only be right where `_ok` holds: no guards, and TRY_CAST never fails.
@@ -187,15 +188,18 @@ def fast_sql(spec: JsonStream, read_path: Path, now: datetime, typed: bool = Tru
             if typed and f.kind == "double":
                 value = f'"d_{f.name}"'
             if typed:
-                ok += f' AND ("d_{f.name}" IS NULL OR "d_{f.name}" NOT IN (0, 1))'
+                zero_ones.append(f'"d_{f.name}" IN (0, 1)')
         elif f.kind == "ts":
             value = f'"t_{f.name}"'
         typed_values.append(f'{value} AS "{f.name}"')
         oks.append(ok)
+    zero_one = f"coalesce({' OR '.join(zero_ones)}, false)" if zero_ones else "false"
     return f"""
 WITH vals AS (SELECT {vals} FROM {reader}),
-nums AS (SELECT *, {_typed_nums_sql(spec) if typed else _nums_sql(spec)} FROM vals)
-SELECT {", ".join(typed_values)}, coalesce({" AND ".join(oks)}, false) AS _ok FROM nums
+nums AS (SELECT *, {_typed_nums_sql(spec) if typed else _nums_sql(spec)} FROM vals),
+checked AS (SELECT *, coalesce({" AND ".join(oks)}, false) AS _valid, {zero_one} AS _z FROM nums)
+SELECT {", ".join(typed_values)}, _valid AND _z AS _zero_one, _valid AND NOT _z AS _ok
+FROM checked
 """
 
 

@@ -25,12 +25,14 @@ from pathlib import Path
 import duckdb
 
 from synmon.ingest import lake as lk
-from synmon.ingest.content import NewContent, is_gzip, pick_lines
+from synmon.ingest.content import NewContent, is_gzip
 from synmon.ingest.jsonlines import _lit, fast_sql, parse_sql, picked_lines_sql
+from synmon.ingest.lines import boolean_lines, pick_lines
 from synmon.ingest.report import FileResult, StreamReport
 from synmon.ingest.schemas import JSON_STREAMS, JsonStream
 
 FAST = "fast"  # the table FastRead fills
+DOUBTED = "doubted"  # rowids of `fast` rows whose 0 or 1 may be a JSON boolean
 _SNIFF = 65536
 _RUN = 16384  # rows of slack per date when judging whether a file's dates are clustered
 _MAX_DAYS = 366  # more dates than this: one partitioned COPY, not hundreds of COPYs
@@ -158,26 +160,40 @@ def _load_fast(
     now: datetime,
     out: StreamReport,
 ) -> tuple[int, int] | None:
-    """The `fast` table into the lake; None when its rows are not the content's lines."""
-    rows, not_ok = con.execute(
-        f"SELECT count(*), count(*) FILTER (NOT _ok) FROM {FAST}"
-    ).fetchone() or (0, 0)
+    """The `fast` table into the lake; None when its rows are not the content's lines.
+
+    Rows `_ok` load as read. Rows `_zero_one` load too, unless their line may hold a JSON boolean
+    in a number field (`boolean_lines`); those, and the rows neither, go to the careful reader."""
+    rows, not_ok, zero_one = con.execute(
+        f"SELECT count(*), count(*) FILTER (NOT _ok AND NOT _zero_one), count(*) FILTER (_zero_one)"
+        f" FROM {FAST}"
+    ).fetchone() or (0, 0, 0)
     if rows != content.n_lines:  # read_json skipped blank lines: rowid is not the line
         return None
+    keep, careful = "(_ok OR _zero_one)", not_ok
+    if zero_one:
+        doubted = _doubt_zero_ones(con, spec, content)
+        if doubted is None:
+            keep, careful = "_ok", not_ok + zero_one
+        elif doubted:
+            keep = f"(_ok OR (_zero_one AND rowid NOT IN (SELECT r FROM {DOUBTED})))"
+            careful = not_ok + doubted
     first = content.first_line
     listing = ", ".join(f'"{f.name}"' for f in spec.fields)
     relation = (
-        f"SELECT {listing}, {_lit(rel)} AS _source, rowid + {first} AS _line FROM {FAST} WHERE _ok"
+        f"SELECT {listing}, {_lit(rel)} AS _source, rowid + {first} AS _line FROM {FAST}"
+        f" WHERE {keep}"
     )
     bad = 0
-    if not_ok:
-        got, bad = _parse_not_ok(con, spec, content, rel, lake, now)
-        if got != not_ok:
-            con.execute("DROP TABLE parsed")
-            return None
-        relation += f" UNION ALL SELECT {listing}, _source, _line FROM parsed WHERE _reason IS NULL"
     try:
-        days = _clustered_days(con, not_ok)
+        if careful:
+            got, bad = _parse_not_ok(con, spec, content, rel, lake, now, keep)
+            if got != careful:
+                return None
+            relation += (
+                f" UNION ALL SELECT {listing}, _source, _line FROM parsed WHERE _reason IS NULL"
+            )
+        days = _clustered_days(con, careful, keep)
         if days is None:
             written = lk.write_partitions(con, f"({relation})", lake, spec.dataset, name)
         else:
@@ -185,10 +201,31 @@ def _load_fast(
         if bad:
             lk.write_quarantine(con, _quarantine_sql(spec.stream), lake, spec.stream, name)
     finally:
-        if not_ok:
-            con.execute("DROP TABLE IF EXISTS parsed")
+        con.execute("DROP TABLE IF EXISTS parsed")
+        con.execute(f"DROP TABLE IF EXISTS {DOUBTED}")
     out.partitions.update(written)
     return rows - bad, bad
+
+
+def _pickable(content: NewContent) -> bool:
+    return content.line_ends is not None and len(content.line_ends) == content.n_lines
+
+
+def _doubt_zero_ones(
+    con: duckdb.DuckDBPyConnection, spec: JsonStream, content: NewContent
+) -> int | None:
+    """The `fast` rows `_zero_one` whose line may hold a JSON boolean in a number field, into
+    table `doubted` (column `r`, the rowid); how many. None when lines cannot be picked out."""
+    if not _pickable(content):
+        return None
+    zero_ones = con.execute(f"SELECT rowid FROM {FAST} WHERE _zero_one ORDER BY 1").fetchnumpy()
+    keys = [k for f in spec.fields if f.kind in ("int", "double") for k in (f.name, *f.aliases)]
+    doubted = boolean_lines(content, zero_ones["rowid"], keys)
+    if doubted:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {DOUBTED} AS SELECT unnest(?::BIGINT[]) AS r", [doubted]
+        )
+    return len(doubted)
 
 
 def _parse_not_ok(
@@ -198,24 +235,20 @@ def _parse_not_ok(
     rel: str,
     lake: Path,
     now: datetime,
+    keep: str = "_ok",
 ) -> tuple[int, int]:
-    """The careful reader over the lines of the `fast` rows not `_ok`, into table `parsed`;
-    (rows, quarantined). Those lines are picked out by the offsets the pre-scan noted, so the
-    file is not read again (a line-numbered re-read costs a single-threaded window over it)."""
+    """The careful reader over the lines of the `fast` rows not kept (`keep`), into table
+    `parsed`; (rows, quarantined). Those lines are picked out by the offsets the pre-scan noted,
+    so the file is not read again (a line-numbered re-read costs a single-threaded window)."""
     pick = lake / lk.TMP_DIR / f"{uuid.uuid4().hex}.picked"
     try:
-        if content.line_ends is not None and len(content.line_ends) == content.n_lines:
-            rows = [
-                r
-                for (r,) in con.execute(
-                    f"SELECT rowid FROM {FAST} WHERE NOT _ok ORDER BY 1"
-                ).fetchall()
-            ]
+        if _pickable(content):
+            rows = con.execute(f"SELECT rowid FROM {FAST} WHERE NOT {keep} ORDER BY 1")
             pick.parent.mkdir(parents=True, exist_ok=True)
-            pick_lines(content, rows, pick)
+            pick_lines(content, rows.fetchnumpy()["rowid"], pick)
             sql = parse_sql(spec, content, rel, now, lines=picked_lines_sql(pick))
         else:
-            only = f"SELECT rowid + {content.first_line} FROM {FAST} WHERE NOT _ok"
+            only = f"SELECT rowid + {content.first_line} FROM {FAST} WHERE NOT {keep}"
             sql = parse_sql(spec, content, rel, now, only)
         con.execute(f"CREATE OR REPLACE TABLE parsed AS {sql}")
     finally:
@@ -226,7 +259,9 @@ def _parse_not_ok(
     return int(got), int(bad)
 
 
-def _clustered_days(con: duckdb.DuckDBPyConnection, not_ok: int) -> list[str] | None:
+def _clustered_days(
+    con: duckdb.DuckDBPyConnection, not_ok: int, keep: str = "_ok"
+) -> list[str] | None:
     """The dates of the `fast` rows to load (and of `parsed`'s, when `not_ok`) when they are
     clustered enough for one COPY per date (`lk.write_days`), else None (a partitioned COPY).
 
@@ -235,7 +270,7 @@ def _clustered_days(con: duckdb.DuckDBPyConnection, not_ok: int) -> list[str] | 
     a shuffled file every date's stretch is the whole table."""
     per_day = con.execute(
         f"SELECT CAST(ts AS DATE)::VARCHAR AS day, max(rowid) - min(rowid) + 1"
-        f" FROM {FAST} WHERE _ok GROUP BY day"
+        f" FROM {FAST} WHERE {keep} GROUP BY day"
     ).fetchall()
     rows = con.execute(f"SELECT count(*) FROM {FAST}").fetchone()
     days = {str(day) for day, _ in per_day}

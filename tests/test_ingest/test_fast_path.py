@@ -53,7 +53,7 @@ def _both(
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"CREATE TEMP TABLE f AS {fast_sql(spec, content.read_path, now, typed)}")
-    fast = con.execute("SELECT * FROM f ORDER BY rowid").fetchall()
+    fast = con.execute("SELECT * EXCLUDE (_zero_one) FROM f ORDER BY rowid").fetchall()
     sql = parse_sql(spec, content, "x", now)
     careful = con.execute(
         f"SELECT * EXCLUDE (_source, _line, _raw) FROM ({sql}) ORDER BY _line"

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 import synmon.ingest.content as content_mod
+import synmon.ingest.lines as lines_mod
 from synmon.ingest import lake as lk
 from synmon.ingest.cleaning import MARK
 from synmon.ingest.content import read_new
@@ -79,7 +80,7 @@ def test_line_ends_and_picked_lines(
     whole = read_new(path, tmp_path / "t")
     assert not whole.copied and _line_ends(whole) == _newline_offsets(path.read_bytes())
     picked = tmp_path / "picked"
-    assert content_mod.pick_lines(whole, [0, 3, 7], picked) == 3
+    assert lines_mod.pick_lines(whole, [0, 3, 7], picked) == 3
     assert picked.read_bytes() == b"1\x01%b\n4\x01%b\n8\x01%b\n" % (lines[0], lines[3], lines[7])
     with path.open("ab") as fh:
         fh.write(b"\n".join(lines[8:]))  # the last line has no newline
@@ -93,13 +94,13 @@ def test_line_ends_and_picked_lines(
     )
     assert grown.copied and grown.n_lines == 4 and grown.tail == len(lines[11])
     assert _line_ends(grown) == _newline_offsets(grown.read_path.read_bytes())
-    content_mod.pick_lines(grown, [0, 3], picked)
+    lines_mod.pick_lines(grown, [0, 3], picked)
     assert picked.read_bytes() == b"9\x01%b\n12\x01%b\n" % (lines[8], lines[11])
     doc = tmp_path / "doc.json"
     doc.write_bytes(lines[0] + b"\n" + lines[1])  # read from the start, the tail kept
     tail = read_new(doc, tmp_path / "t", keep_tail=True)
     assert not tail.copied and _line_ends(tail) == [len(lines[0]), doc.stat().st_size]
-    content_mod.pick_lines(tail, [1], picked)
+    lines_mod.pick_lines(tail, [1], picked)
     assert picked.read_bytes() == b"2\x01%b\n" % lines[1]
 
 

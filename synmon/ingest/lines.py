@@ -1,0 +1,101 @@
+"""Single lines of new content, found by the line ends the pre-scan noted (`NewContent.line_ends`).
+
+The fast reader gives rows, not text; where a row needs its line again (to be parsed by the careful
+reader, or checked for a JSON boolean), these read just those lines, a span of nearby lines at a
+time with `pread` (not `mmap`: mapped pages would count in the process's resident memory).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from synmon.ingest.content import NewContent
+
+_SPAN = 1 << 20  # most bytes read at once to serve several wanted lines
+_GAP = 16 << 10  # a wider gap between wanted lines starts a new read
+
+
+def _spans(content: NewContent, rows: Iterable[int]) -> Iterator[tuple[bytes, int, Any, Any, Any]]:
+    """(bytes, their offset, rows, line starts, line stops) per span of nearby wanted lines, for
+    the 0-based `rows` (ascending) of `content`; starts and stops are offsets in the file."""
+    import numpy as np
+
+    wanted = np.fromiter(rows, np.int64)
+    if not len(wanted):
+        return
+    ends = content.line_ends
+    stops = ends[wanted]
+    starts = ends[np.maximum(wanted - 1, 0)] + 1
+    starts[wanted == 0] = 0 if content.copied else content.start
+    # A span ends where a gap wider than _GAP follows a line, or past _SPAN bytes from where the
+    # run of close lines began.
+    new_run = np.concatenate([[True], starts[1:] - stops[:-1] > _GAP])
+    run_start = np.maximum.accumulate(np.where(new_run, starts, 0))
+    chunk = (starts - run_start) // _SPAN
+    cut = new_run | np.concatenate([[False], chunk[1:] != chunk[:-1]])
+    bounds = [*np.flatnonzero(cut).tolist(), len(wanted)]
+    with content.read_path.open("rb") as src:
+        fd = src.fileno()
+        for i, j in pairwise(bounds):
+            lo = int(starts[i])
+            block = os.pread(fd, int(stops[j - 1]) - lo, lo)
+            yield block, lo, wanted[i:j], starts[i:j], stops[i:j]
+
+
+def pick_lines(content: NewContent, rows: Iterable[int], out_path: Path) -> int:
+    """Write the new lines at 0-based `rows` (ascending) of `content` to `out_path` as
+    `<line number>\\x01<line>` lines, for a reader to parse just those; how many were written.
+
+    Clean and prepared content never holds \\x01, so it separates the two fields safely."""
+    written = 0
+    with out_path.open("wb") as out:
+        for block, lo, picked, starts, stops in _spans(content, rows):
+            for row, a, b in zip(picked.tolist(), starts.tolist(), stops.tolist(), strict=True):
+                out.write(b"%d\x01%b\n" % (content.first_line + row, block[a - lo : b - lo]))
+                written += 1
+    return written
+
+
+def boolean_lines(content: NewContent, rows: Sequence[int] | Any, keys: Iterable[str]) -> list[int]:
+    """Of the 0-based `rows` (ascending), those whose line may hold a JSON `true` or `false` as
+    the value of one of `keys` (any case, as `read_json` may match keys), or holds a backslash
+    (a key could be spelt with escapes). A typed `read_json` reads such a value as 1 or 0.
+
+    Where many wanted lines fill a span, numpy finds every colon followed (after at most one blank)
+    by `t` or `f`, or by two blanks, and only lines holding one, or a backslash, are searched with
+    the regex; where they are sparse, each line is looked at on its own."""
+    import numpy as np
+
+    names = b"|".join(re.escape(k.encode()) for k in keys)
+    value = re.compile(rb'"(?:' + names + rb')"\s*:\s*(?:true|false)', re.IGNORECASE)
+    doubted: list[int] = []
+    for block, lo, picked, starts, stops in _spans(content, rows):
+        if len(picked) < 64 or int((stops - starts).sum()) * 4 < len(block):  # line by line
+            for row, a, b in zip(picked.tolist(), starts.tolist(), stops.tolist(), strict=True):
+                line = block[a - lo : b - lo]
+                maybe = b"true" in line or b"false" in line
+                if b"\\" in line or (maybe and value.search(line)):
+                    doubted.append(row)
+            continue
+        data = np.frombuffer(block + b"  ", np.uint8)
+        colon = np.flatnonzero(data[:-2] == 58)
+        after, then = data[colon + 1], data[colon + 2]
+        blank = (after == 32) | (after == 9)
+        letter = (after == 116) | (after == 102)
+        later = (then == 116) | (then == 102) | (then == 32) | (then == 9)
+        suspects = colon[letter | (blank & later)]
+        if b"\\" in block:
+            suspects = np.concatenate([suspects, np.flatnonzero(data == 92)])
+        if not len(suspects):
+            continue
+        lines = np.unique(np.searchsorted(stops - lo, suspects, side="left"))
+        for k in lines[lines < len(picked)].tolist():
+            line = block[int(starts[k]) - lo : int(stops[k]) - lo]
+            if b"\\" in line or value.search(line):
+                doubted.append(int(picked[k]))
+    return doubted
