@@ -4,21 +4,20 @@ Content that looks like plain JSON objects is read once by `read_json` (`jsonlin
 a table, in parallel and in file order, so `rowid` is the line number and nothing serialises the
 scan (`WITH ORDINALITY` would: it plans a one-thread streaming window). Rows flagged `_ok` go
 straight to the lake, one COPY per date when the dates are clustered (`lk.write_days`), else one
-partitioned COPY; the lines of the others (usually none) are read again by the careful reader,
-which loads or quarantines them with their reasons.
+partitioned COPY, and so do rows `_zero_one` whose line holds no JSON boolean in a number field
+(`recheck`); the lines of the others (usually none) are read again by the careful reader, which
+loads or quarantines them with their reasons.
 
 For a file read from its first byte, `FastRead` starts that query in a thread before the Python
 pre-scan (`content.read_new`: hash, line count, UTF-8 check), so the two overlap; the result is
 used only when the scan agrees (same bytes, clean, every line a row). Content the typed read
 refuses is read again untyped; anything else, or content `read_json` refuses untyped too, goes
-through the careful line reader into a temp table that keeps each line's text. The lines of rows
-not `_ok` are picked out by the offsets the pre-scan noted and parsed by the careful reader alone.
+through the careful line reader into a temp table that keeps each line's text.
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,13 +25,11 @@ import duckdb
 
 from synmon.ingest import lake as lk
 from synmon.ingest.content import NewContent, is_gzip
-from synmon.ingest.jsonlines import _lit, fast_sql, parse_sql, picked_lines_sql
-from synmon.ingest.lines import boolean_lines, pick_lines
+from synmon.ingest.jsonlines import _lit, fast_sql, parse_sql
+from synmon.ingest.recheck import DOUBTED, FAST, doubt_zero_ones, parse_not_kept
 from synmon.ingest.report import FileResult, StreamReport
 from synmon.ingest.schemas import JSON_STREAMS, JsonStream
 
-FAST = "fast"  # the table FastRead fills
-DOUBTED = "doubted"  # rowids of `fast` rows whose 0 or 1 may be a JSON boolean
 _SNIFF = 65536
 _RUN = 16384  # rows of slack per date when judging whether a file's dates are clustered
 _MAX_DAYS = 366  # more dates than this: one partitioned COPY, not hundreds of COPYs
@@ -172,7 +169,7 @@ def _load_fast(
         return None
     keep, careful = "(_ok OR _zero_one)", not_ok
     if zero_one:
-        doubted = _doubt_zero_ones(con, spec, content)
+        doubted = doubt_zero_ones(con, spec, content)
         if doubted is None:
             keep, careful = "_ok", not_ok + zero_one
         elif doubted:
@@ -187,7 +184,7 @@ def _load_fast(
     bad = 0
     try:
         if careful:
-            got, bad = _parse_not_ok(con, spec, content, rel, lake, now, keep)
+            got, bad = parse_not_kept(con, spec, content, rel, lake, now, keep)
             if got != careful:
                 return None
             relation += (
@@ -205,58 +202,6 @@ def _load_fast(
         con.execute(f"DROP TABLE IF EXISTS {DOUBTED}")
     out.partitions.update(written)
     return rows - bad, bad
-
-
-def _pickable(content: NewContent) -> bool:
-    return content.line_ends is not None and len(content.line_ends) == content.n_lines
-
-
-def _doubt_zero_ones(
-    con: duckdb.DuckDBPyConnection, spec: JsonStream, content: NewContent
-) -> int | None:
-    """The `fast` rows `_zero_one` whose line may hold a JSON boolean in a number field, into
-    table `doubted` (column `r`, the rowid); how many. None when lines cannot be picked out."""
-    if not _pickable(content):
-        return None
-    zero_ones = con.execute(f"SELECT rowid FROM {FAST} WHERE _zero_one ORDER BY 1").fetchnumpy()
-    keys = [k for f in spec.fields if f.kind in ("int", "double") for k in (f.name, *f.aliases)]
-    doubted = boolean_lines(content, zero_ones["rowid"], keys)
-    if doubted:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {DOUBTED} AS SELECT unnest(?::BIGINT[]) AS r", [doubted]
-        )
-    return len(doubted)
-
-
-def _parse_not_ok(
-    con: duckdb.DuckDBPyConnection,
-    spec: JsonStream,
-    content: NewContent,
-    rel: str,
-    lake: Path,
-    now: datetime,
-    keep: str = "_ok",
-) -> tuple[int, int]:
-    """The careful reader over the lines of the `fast` rows not kept (`keep`), into table
-    `parsed`; (rows, quarantined). Those lines are picked out by the offsets the pre-scan noted,
-    so the file is not read again (a line-numbered re-read costs a single-threaded window)."""
-    pick = lake / lk.TMP_DIR / f"{uuid.uuid4().hex}.picked"
-    try:
-        if _pickable(content):
-            rows = con.execute(f"SELECT rowid FROM {FAST} WHERE NOT {keep} ORDER BY 1")
-            pick.parent.mkdir(parents=True, exist_ok=True)
-            pick_lines(content, rows.fetchnumpy()["rowid"], pick)
-            sql = parse_sql(spec, content, rel, now, lines=picked_lines_sql(pick))
-        else:
-            only = f"SELECT rowid + {content.first_line} FROM {FAST} WHERE NOT {keep}"
-            sql = parse_sql(spec, content, rel, now, only)
-        con.execute(f"CREATE OR REPLACE TABLE parsed AS {sql}")
-    finally:
-        pick.unlink(missing_ok=True)
-    got, bad = con.execute(
-        "SELECT count(*), count(*) FILTER (_reason IS NOT NULL) FROM parsed"
-    ).fetchone() or (0, 0)
-    return int(got), int(bad)
 
 
 def _clustered_days(
