@@ -214,7 +214,7 @@ def _clustered_days(
     stay within twice the table plus `_RUN` rows a date, as in a collector's file in time order; in
     a shuffled file every date's stretch is the whole table."""
     per_day = con.execute(
-        f"SELECT CAST(ts AS DATE)::VARCHAR AS day, max(rowid) - min(rowid) + 1"
+        f"SELECT CAST(ts AS DATE) AS day, max(rowid) - min(rowid) + 1"
         f" FROM {FAST} WHERE {keep} GROUP BY day"
     ).fetchall()
     rows = con.execute(f"SELECT count(*) FROM {FAST}").fetchone()
@@ -223,7 +223,7 @@ def _clustered_days(
         days.update(
             str(day)
             for (day,) in con.execute(
-                "SELECT DISTINCT CAST(ts AS DATE)::VARCHAR FROM parsed WHERE _reason IS NULL"
+                "SELECT DISTINCT CAST(ts AS DATE) FROM parsed WHERE _reason IS NULL"
             ).fetchall()
         )
     spans = sum(int(n) for _, n in per_day)
