@@ -10,10 +10,13 @@ synmon and bare DuckDB run `--rounds` times (default 3), alternately, each synmo
 empty lake; the ratio is of the two medians. This machine's speed drifts by a tenth or more within
 a minute, so one run of each compares two different machines as often as two programs.
 
+`--zeros N` makes every Nth line's tokens and cost 0 (numbers a JSON boolean would also read as).
+
 `--memory-lines N` instead generates an N-line file and runs synmon's ingest of it alone in a fresh
 subprocess, printing that process's peak RSS (goal < 2 GB at 5M lines), apart from the generator.
 
-Run: `.venv/bin/python bench/ingest.py [--lines N] [--rounds N] [--skip-pandas] [--memory-lines N]`.
+Run: `.venv/bin/python bench/ingest.py [--lines N] [--rounds N] [--zeros N] [--skip-pandas]
+[--memory-lines N]`.
 """
 
 from __future__ import annotations
@@ -32,9 +35,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def generate(path: Path, lines: int) -> None:
+def generate(path: Path, lines: int, zeros: int = 0) -> None:
+    """`zeros` N > 0: every Nth line has no tokens and no cost (0, as a cached or failed request
+    has), so a number 0 or 1 is common, as in much real telemetry."""
     import duckdb
 
+    none = f"i % {zeros} = 0" if zeros else "false"
     con = duckdb.connect()
     con.execute(
         f"""
@@ -48,8 +54,10 @@ def generate(path: Path, lines: int) -> None:
             'POST' AS method, CASE WHEN i % 97 = 0 THEN 503 ELSE 200 END AS status,
             round(5 + (hash(i) % 100000) / 100.0, 2) AS latency_ms,
             'science' AS domain, 'u-' || (i % 5000) AS user_id,
-            (i % 900)::INTEGER AS tokens_in, (i % 1800)::INTEGER AS tokens_out,
-            round((i % 1000) / 100000.0, 5) AS cost_usd, 'api_gateway-0' AS host
+            CASE WHEN {none} THEN 0 ELSE i % 900 END::INTEGER AS tokens_in,
+            CASE WHEN {none} THEN 0 ELSE i % 1800 END::INTEGER AS tokens_out,
+            CASE WHEN {none} THEN 0 ELSE round((i % 1000) / 100000.0, 5) END AS cost_usd,
+            'api_gateway-0' AS host
           FROM range({lines}) t(i)
         ) TO '{path}' (FORMAT json)
         """
@@ -108,6 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--zeros", type=int, default=0, metavar="N")
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--memory-lines", type=int, default=0, metavar="N")
     args = parser.parse_args()
@@ -122,7 +131,7 @@ def main() -> int:
         root = Path(tmp)
         src = root / "landing" / "requests" / "requests-bench.jsonl"
         src.parent.mkdir(parents=True)
-        generate(src, args.lines)
+        generate(src, args.lines, args.zeros)
         os.sync()  # both readers meet a settled file, not one still being written back
         mb = src.stat().st_size / 1e6
         print(f"{args.lines:,} request lines, {mb:,.0f} MB; load {_load()}")

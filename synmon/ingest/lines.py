@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,17 @@ from synmon.ingest.content import NewContent
 
 _SPAN = 1 << 20  # most bytes read at once to serve several wanted lines
 _GAP = 16 << 10  # a wider gap between wanted lines starts a new read
+_SPLIT = 50_000  # from this many rows, boolean_lines checks two halves on two threads
 
 
-def _spans(content: NewContent, rows: Iterable[int]) -> Iterator[tuple[bytes, int, Any, Any, Any]]:
+def _spans(
+    content: NewContent, rows: Sequence[int] | Any
+) -> Iterator[tuple[bytes, int, Any, Any, Any]]:
     """(bytes, their offset, rows, line starts, line stops) per span of nearby wanted lines, for
     the 0-based `rows` (ascending) of `content`; starts and stops are offsets in the file."""
     import numpy as np
 
-    wanted = np.fromiter(rows, np.int64)
+    wanted = np.asarray(rows, dtype=np.int64)
     if not len(wanted):
         return
     ends = content.line_ends
@@ -47,7 +51,7 @@ def _spans(content: NewContent, rows: Iterable[int]) -> Iterator[tuple[bytes, in
             yield block, lo, wanted[i:j], starts[i:j], stops[i:j]
 
 
-def pick_lines(content: NewContent, rows: Iterable[int], out_path: Path) -> int:
+def pick_lines(content: NewContent, rows: Sequence[int] | Any, out_path: Path) -> int:
     """Write the new lines at 0-based `rows` (ascending) of `content` to `out_path` as
     `<line number>\\x01<line>` lines, for a reader to parse just those; how many were written.
 
@@ -68,11 +72,24 @@ def boolean_lines(content: NewContent, rows: Sequence[int] | Any, keys: Iterable
 
     Where many wanted lines fill a span, numpy finds every colon followed (after at most one blank)
     by `t` or `f`, or by two blanks, and only lines holding one, or a backslash, are searched with
-    the regex; where they are sparse, each line is looked at on its own."""
+    the regex; where they are sparse, each line is looked at on its own. Many rows are checked in
+    two halves on two threads (numpy and `pread` release the GIL)."""
     import numpy as np
 
     names = b"|".join(re.escape(k.encode()) for k in keys)
     value = re.compile(rb'"(?:' + names + rb')"\s*:\s*(?:true|false)', re.IGNORECASE)
+    wanted = np.asarray(rows, dtype=np.int64)
+    if len(wanted) < _SPLIT:
+        return _booleans(content, wanted, value)
+    half = len(wanted) // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = pool.map(_booleans, [content] * 2, (wanted[:half], wanted[half:]), [value] * 2)
+        return [row for part in parts for row in part]
+
+
+def _booleans(content: NewContent, rows: Any, value: re.Pattern[bytes]) -> list[int]:
+    import numpy as np
+
     doubted: list[int] = []
     for block, lo, picked, starts, stops in _spans(content, rows):
         if len(picked) < 64 or int((stops - starts).sum()) * 4 < len(block):  # line by line
@@ -82,7 +99,8 @@ def boolean_lines(content: NewContent, rows: Sequence[int] | Any, keys: Iterable
                 if b"\\" in line or (maybe and value.search(line)):
                     doubted.append(row)
             continue
-        data = np.frombuffer(block + b"  ", np.uint8)
+        # A span ends with a line's last byte, `}` in any line read_json took: no colon there.
+        data = np.frombuffer(block, np.uint8)
         colon = np.flatnonzero(data[:-2] == 58)
         after, then = data[colon + 1], data[colon + 2]
         blank = (after == 32) | (after == 9)

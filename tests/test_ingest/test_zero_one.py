@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import synmon.ingest.lines as lines_mod
 from synmon.ingest.content import read_new
 from synmon.ingest.lines import boolean_lines
 from tests.test_ingest.conftest import Zone
@@ -44,10 +45,14 @@ def _expected(line: str) -> bool:
     return any(k.lower() in NUMBERS and isinstance(v, bool) for k, v in record.items())
 
 
-@pytest.mark.parametrize("every", [1, 7])
-def test_boolean_lines_finds_booleans_in_number_fields(tmp_path: Path, every: int) -> None:
-    """Dense rows (numpy over whole spans) and sparse ones (line by line) give the same answer:
-    exactly the lines with a boolean as a number field's value, or a backslash."""
+@pytest.mark.parametrize(("every", "split"), [(1, 10**9), (7, 10**9), (1, 50), (3, 50)])
+def test_boolean_lines_finds_booleans_in_number_fields(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, every: int, split: int
+) -> None:
+    """Dense rows (numpy over whole spans) and sparse ones (line by line), in one pass or in two
+    halves on two threads, give the same answer: exactly the lines with a boolean as a number
+    field's value, or a backslash."""
+    monkeypatch.setattr(lines_mod, "_SPLIT", split)
     lines = [with_(request_id=f"r{i}", tokens_out=i % 2) for i in range(400)]
     for i, line in enumerate(TRICKY):
         lines[10 + 37 * i] = line
@@ -57,7 +62,7 @@ def test_boolean_lines_finds_booleans_in_number_fields(tmp_path: Path, every: in
     rows = np.arange(0, len(lines), every)
     got = boolean_lines(content, rows, NUMBERS)
     assert got == [int(r) for r in rows if _expected(lines[r])]
-    assert len(got) == (5 if every == 1 else 1)
+    assert len(got) == {1: 5, 3: 1, 7: 1}[every]
 
 
 def test_zero_ones_load_like_the_careful_reader(zone: Zone) -> None:
