@@ -162,7 +162,7 @@ def fast_sql(spec: JsonStream, read_path: Path, now: datetime, typed: bool = Tru
     untyped, where such rows get their `_ok` as in the careful reader. The one conversion it makes
     that the careful reader refuses is a JSON boolean to 0 or 1, so with `typed` a row that would
     be `_ok` but for a number exactly 0 or 1 is `_zero_one` instead: the caller looks at its line
-    (`content.boolean_lines`) before loading it.
+    (`lines.boolean_lines`) before loading it.
     """
     keys = {k: f.kind for f in spec.fields for k in (f.name, *f.aliases)}
     read_as = {

@@ -51,6 +51,20 @@ def _spans(
             yield block, lo, wanted[i:j], starts[i:j], stops[i:j]
 
 
+def _span_lines(
+    block: bytes, lo: int, rows: Any, starts: Any, stops: Any
+) -> Iterator[tuple[int, bytes]]:
+    """(row, its line) for each wanted line of one span from `_spans`."""
+    for row, a, b in zip(rows.tolist(), starts.tolist(), stops.tolist(), strict=True):
+        yield row, block[a - lo : b - lo]
+
+
+def _doubtful(line: bytes, value: re.Pattern[bytes]) -> bool:
+    """Whether a line may give `read_json` a boolean as a number (see `boolean_lines`)."""
+    maybe = b"true" in line or b"false" in line
+    return b"\\" in line or (maybe and value.search(line) is not None)
+
+
 def pick_lines(content: NewContent, rows: Sequence[int] | Any, out_path: Path) -> int:
     """Write the new lines at 0-based `rows` (ascending) of `content` to `out_path` as
     `<line number>\\x01<line>` lines, for a reader to parse just those; how many were written.
@@ -58,9 +72,9 @@ def pick_lines(content: NewContent, rows: Sequence[int] | Any, out_path: Path) -
     Clean and prepared content never holds \\x01, so it separates the two fields safely."""
     written = 0
     with out_path.open("wb") as out:
-        for block, lo, picked, starts, stops in _spans(content, rows):
-            for row, a, b in zip(picked.tolist(), starts.tolist(), stops.tolist(), strict=True):
-                out.write(b"%d\x01%b\n" % (content.first_line + row, block[a - lo : b - lo]))
+        for span in _spans(content, rows):
+            for row, line in _span_lines(*span):
+                out.write(b"%d\x01%b\n" % (content.first_line + row, line))
                 written += 1
     return written
 
@@ -93,11 +107,8 @@ def _booleans(content: NewContent, rows: Any, value: re.Pattern[bytes]) -> list[
     doubted: list[int] = []
     for block, lo, picked, starts, stops in _spans(content, rows):
         if len(picked) < 64 or int((stops - starts).sum()) * 4 < len(block):  # line by line
-            for row, a, b in zip(picked.tolist(), starts.tolist(), stops.tolist(), strict=True):
-                line = block[a - lo : b - lo]
-                maybe = b"true" in line or b"false" in line
-                if b"\\" in line or (maybe and value.search(line)):
-                    doubted.append(row)
+            spanned = _span_lines(block, lo, picked, starts, stops)
+            doubted += [row for row, line in spanned if _doubtful(line, value)]
             continue
         # A span ends with a line's last byte, `}` in any line read_json took: no colon there.
         data = np.frombuffer(block, np.uint8)
@@ -113,7 +124,6 @@ def _booleans(content: NewContent, rows: Any, value: re.Pattern[bytes]) -> list[
             continue
         lines = np.unique(np.searchsorted(stops - lo, suspects, side="left"))
         for k in lines[lines < len(picked)].tolist():
-            line = block[int(starts[k]) - lo : int(stops[k]) - lo]
-            if b"\\" in line or value.search(line):
+            if _doubtful(block[int(starts[k]) - lo : int(stops[k]) - lo], value):
                 doubted.append(int(picked[k]))
     return doubted
